@@ -1,0 +1,21 @@
+//! Domain core of Genesis.
+//!
+//! Everything here is pure: no files, no processes, no clocks. The CLI, the
+//! store and the executors build on these types so that a campaign means the
+//! same thing wherever it runs.
+
+pub mod campaign;
+pub mod diag;
+pub mod rng;
+pub mod space;
+pub mod trial;
+pub mod twin;
+pub mod value;
+
+pub use campaign::{
+    CampaignError, CampaignSpec, Constraint, Goal, Objective, ParsedCampaign, TwinRef,
+};
+pub use space::{Domain, Parameter, SearchSpace};
+pub use trial::{TrialStatus, best_index, is_feasible};
+pub use twin::{IoSpec, Twin, TwinError, TwinSpec};
+pub use value::{Inputs, Outputs, Value};

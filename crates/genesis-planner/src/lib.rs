@@ -1,0 +1,83 @@
+//! Experiment planners: given what has been observed, propose what to run next.
+//!
+//! Planners are pure and stateless between calls: a suggestion depends only
+//! on the campaign seed, the trial index and the observations passed in.
+//! That makes resume after a crash exact (ask again, get the same answer) and
+//! lets the store, not the planner, be the single source of truth.
+
+mod random;
+mod sobol;
+
+pub use random::RandomPlanner;
+pub use sobol::SobolPlanner;
+
+use genesis_core::{Constraint, Inputs, Objective, Outputs, SearchSpace};
+
+/// Names accepted by `planner = "..."` in a campaign file.
+pub const PLANNER_NAMES: &[&str] = &["random", "sobol"];
+
+/// Who proposed a trial; stored with every trial for provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannerInfo {
+    pub name: String,
+    pub version: String,
+    /// Settings that change what the planner proposes (seed included).
+    pub settings: serde_json::Value,
+}
+
+/// One finished trial as the planner sees it.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub inputs: Inputs,
+    /// `None` when the trial failed: the planner may steer away from it.
+    pub outputs: Option<Outputs>,
+}
+
+/// Everything a planner may base its proposals on.
+#[derive(Clone, Copy, Debug)]
+pub struct SuggestRequest<'a> {
+    pub space: &'a SearchSpace,
+    pub objectives: &'a [Objective],
+    pub constraints: &'a [Constraint],
+    pub observations: &'a [Observation],
+    /// Proposed but unfinished trials (for diverse batches).
+    pub pending: &'a [Inputs],
+    /// Index the first suggestion will get in the campaign (0-based).
+    pub first_index: u64,
+    /// How many suggestions are wanted.
+    pub count: usize,
+}
+
+/// One proposed trial with the planner's reason, kept for provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub inputs: Inputs,
+    pub reason: String,
+}
+
+/// Why a planner could not propose.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlannerError {
+    #[error("unknown planner `{0}`")]
+    Unknown(String),
+    #[error("planner `{planner}` cannot serve this campaign: {reason}")]
+    Unsupported { planner: String, reason: String },
+}
+
+/// An experiment designer.
+pub trait Planner: Send {
+    /// Name, version and settings, recorded with each trial.
+    fn info(&self) -> PlannerInfo;
+
+    /// Proposes `req.count` trials.
+    fn suggest(&self, req: &SuggestRequest<'_>) -> Result<Vec<Suggestion>, PlannerError>;
+}
+
+/// Builds the planner named in a campaign file.
+pub fn build(name: &str, seed: u64) -> Result<Box<dyn Planner>, PlannerError> {
+    match name {
+        "random" => Ok(Box::new(RandomPlanner::new(seed))),
+        "sobol" => Ok(Box::new(SobolPlanner::new(seed))),
+        other => Err(PlannerError::Unknown(other.to_string())),
+    }
+}

@@ -1,0 +1,32 @@
+//! Built-in twins of Genesis.
+//!
+//! Benchmark functions with known optima (`bench.*`) come first: they let
+//! anyone check that the loop, the planners and the store work before
+//! pointing Genesis at a real simulator. Domain twins (fusion, minerals,
+//! nuclear data) join the registry in [`resolve`] as they land.
+
+mod bench;
+
+pub use bench::{Branin, Hartmann6, Rosenbrock};
+use genesis_core::Twin;
+use std::sync::Arc;
+
+/// Names of every built-in twin, for listings and error hints.
+pub const BUILTIN_NAMES: &[&str] = &["bench.branin", "bench.hartmann6", "bench.rosenbrock"];
+
+/// Builds the built-in twin `name`.
+///
+/// `input_names` are the inputs the campaign will send; twins whose
+/// dimension is not fixed (Rosenbrock) size themselves from them. Returns
+/// `None` for an unknown name.
+pub fn resolve(name: &str, input_names: &[&str]) -> Option<Arc<dyn Twin>> {
+    match name {
+        "bench.branin" => Some(Arc::new(Branin::new())),
+        "bench.hartmann6" => Some(Arc::new(Hartmann6::new())),
+        "bench.rosenbrock" => {
+            let dim = Rosenbrock::dimension_for(input_names);
+            Some(Arc::new(Rosenbrock::new(dim)))
+        }
+        _ => None,
+    }
+}
