@@ -56,6 +56,47 @@ impl FromStr for TrialStatus {
     }
 }
 
+/// Where a campaign is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignStatus {
+    /// Created and not finished: `run --resume` continues it.
+    Running,
+    /// Reached its budget.
+    Completed,
+    /// Stopped on request before its budget.
+    Cancelled,
+}
+
+impl CampaignStatus {
+    /// The lowercase name used in the store and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Running => "running",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for CampaignStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CampaignStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "running" => CampaignStatus::Running,
+            "completed" => CampaignStatus::Completed,
+            "cancelled" => CampaignStatus::Cancelled,
+            other => return Err(format!("unknown campaign status `{other}`")),
+        })
+    }
+}
+
 /// Whether outputs satisfy every outcome constraint of the campaign.
 pub fn is_feasible(spec: &CampaignSpec, outputs: &Outputs) -> bool {
     spec.constraints.iter().all(|c| {

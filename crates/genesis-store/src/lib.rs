@@ -1,1 +1,438 @@
-//! stub
+//! The embedded store: campaigns and their trials in one SQLite file.
+//!
+//! Invariants:
+//! - every state change is one transaction, so a crash (even `kill -9`)
+//!   leaves either the old or the new state, never a mix;
+//! - a finished trial (completed or failed) is never modified again;
+//! - `(campaign_id, idx)` is unique, so a trial index is proposed once.
+//!
+//! The schema already has projects and owners so that the multi-user server
+//! and a PostgreSQL backend can come without reshaping the data; SQL is kept
+//! to the portable subset (no SQLite-only types, times as integer ms).
+
+mod schema;
+
+use genesis_core::{CampaignSpec, CampaignStatus, Inputs, Outputs, TrialStatus};
+use rusqlite::{Connection, Row, params};
+use std::path::Path;
+
+/// Store failures. Corrupt rows are reported, never silently skipped.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored JSON in {what} is unreadable: {source}")]
+    Json { what: String, source: serde_json::Error },
+    #[error("no campaign matches `{0}`")]
+    NotFound(String),
+    #[error("`{prefix}` matches several campaigns: {matches}")]
+    Ambiguous { prefix: String, matches: String },
+    #[error("the store was written by a newer Genesis (schema {found}, this build knows {known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("trial {0} is not in a state that allows this change")]
+    BadTransition(i64),
+    #[error("corrupt value in the store: {0}")]
+    Corrupt(String),
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What is needed to create a campaign row.
+#[derive(Clone, Debug)]
+pub struct NewCampaign<'a> {
+    pub spec: &'a CampaignSpec,
+    /// The campaign file's text as it was when the campaign started.
+    pub source_text: &'a str,
+    pub source_path: &'a str,
+    /// Folder relative twin commands resolve against.
+    pub base_dir: &'a str,
+    pub owner: &'a str,
+    pub twin_name: &'a str,
+    pub twin_version: &'a str,
+    pub now_ms: i64,
+}
+
+/// A stored campaign.
+#[derive(Clone, Debug)]
+pub struct CampaignRecord {
+    pub id: String,
+    pub project: String,
+    pub owner: String,
+    pub name: String,
+    pub status: CampaignStatus,
+    pub spec: CampaignSpec,
+    pub source_text: String,
+    pub source_path: String,
+    pub base_dir: String,
+    pub twin_name: String,
+    pub twin_version: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// How many trials of a campaign are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrialCounts {
+    pub pending: u64,
+    pub running: u64,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+impl TrialCounts {
+    /// Trials that count against the budget.
+    pub fn finished(&self) -> u64 {
+        self.completed + self.failed
+    }
+
+    /// Every trial ever proposed.
+    pub fn total(&self) -> u64 {
+        self.pending + self.running + self.completed + self.failed
+    }
+}
+
+/// A proposed trial about to be stored.
+#[derive(Clone, Debug)]
+pub struct NewTrial<'a> {
+    pub index: u64,
+    pub inputs: &'a Inputs,
+    pub planner_name: &'a str,
+    pub planner_version: &'a str,
+    pub planner_reason: &'a str,
+    pub twin_name: &'a str,
+    pub twin_version: &'a str,
+}
+
+/// A stored trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialRecord {
+    pub id: i64,
+    pub campaign_id: String,
+    pub index: u64,
+    pub status: TrialStatus,
+    pub inputs: Inputs,
+    pub outputs: Option<Outputs>,
+    pub failure_reason: Option<String>,
+    /// How many times the trial was started (more than 1 after a resume).
+    pub attempts: u32,
+    pub planner_name: String,
+    pub planner_version: String,
+    pub planner_reason: String,
+    pub twin_name: String,
+    pub twin_version: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+}
+
+/// A handle on one workspace database.
+pub struct Store {
+    conn: Connection,
+}
+
+const CAMPAIGN_COLUMNS: &str = "c.id, p.name, c.owner, c.name, c.status, c.spec_json, c.source_text, \
+     c.source_path, c.base_dir, c.twin_name, c.twin_version, c.created_at, c.updated_at";
+const TRIAL_COLUMNS: &str = "id, campaign_id, idx, status, params_json, outputs_json, failure_reason, \
+     attempts, planner_name, planner_version, planner_reason, twin_name, twin_version, created_at, \
+     started_at, ended_at";
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|source| StoreError::Json { what: what.to_string(), source })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values always serialise")
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// An in-memory store, for tests and dry runs.
+    pub fn in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        // WAL lets `genesis show` read while a campaign writes; FULL sync makes
+        // each committed trial durable even across a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Schema version the store is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Creates a campaign in the default project and returns it.
+    pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<CampaignRecord> {
+        let tx = self.conn.transaction()?;
+        let id: String = loop {
+            let id: String = tx.query_row("SELECT lower(hex(randomblob(4)))", [], |r| r.get(0))?;
+            let taken: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)", [&id], |r| r.get(0))?;
+            if !taken {
+                break id;
+            }
+        };
+        tx.execute(
+            "INSERT INTO campaigns (id, project_id, owner, name, status, spec_json, source_text, \
+             source_path, base_dir, twin_name, twin_version, created_at, updated_at) \
+             VALUES (?1, (SELECT id FROM projects WHERE name = 'default'), ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            params![
+                id,
+                new.owner,
+                new.spec.name,
+                to_json(new.spec),
+                new.source_text,
+                new.source_path,
+                new.base_dir,
+                new.twin_name,
+                new.twin_version,
+                new.now_ms
+            ],
+        )?;
+        tx.commit()?;
+        self.campaign(&id)
+    }
+
+    fn campaign_row(row: &Row<'_>) -> rusqlite::Result<[String; 11]> {
+        Ok([
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+            row.get(10)?,
+        ])
+    }
+
+    fn campaigns_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<CampaignRecord>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN projects p ON p.id = c.project_id {clause}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(args, |row| {
+            Ok((Self::campaign_row(row)?, row.get::<_, i64>(11)?, row.get::<_, i64>(12)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let ([id, project, owner, name, status, spec, source_text, source_path, base_dir, twin_name, twin_version], created_at, updated_at) = row?;
+            out.push(CampaignRecord {
+                spec: json(&spec, &format!("campaign {id}"))?,
+                status: status.parse().map_err(StoreError::Corrupt)?,
+                id,
+                project,
+                owner,
+                name,
+                source_text,
+                source_path,
+                base_dir,
+                twin_name,
+                twin_version,
+                created_at,
+                updated_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The campaign whose id is `id`, or starts with `id` if that is unique.
+    pub fn campaign(&self, id: &str) -> Result<CampaignRecord> {
+        let pattern = format!("{}%", id.replace(['%', '_'], ""));
+        let mut found = self.campaigns_where("WHERE c.id LIKE ?1 ORDER BY c.id", [&pattern])?;
+        match found.len() {
+            0 => Err(StoreError::NotFound(id.to_string())),
+            1 => Ok(found.remove(0)),
+            _ if found.iter().any(|c| c.id == id) => {
+                Ok(found.into_iter().find(|c| c.id == id).expect("checked"))
+            }
+            _ => Err(StoreError::Ambiguous {
+                prefix: id.to_string(),
+                matches: found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// Every campaign, oldest first.
+    pub fn campaigns(&self) -> Result<Vec<CampaignRecord>> {
+        self.campaigns_where("ORDER BY c.created_at, c.id", [])
+    }
+
+    /// The most recent unfinished campaign called `name`, for `run --resume`.
+    pub fn latest_running(&self, name: &str) -> Result<Option<CampaignRecord>> {
+        Ok(self
+            .campaigns_where(
+                "WHERE c.name = ?1 AND c.status = 'running' ORDER BY c.created_at DESC, c.id LIMIT 1",
+                [name],
+            )?
+            .pop())
+    }
+
+    /// Marks a campaign completed or cancelled.
+    pub fn set_campaign_status(&mut self, id: &str, status: CampaignStatus, now_ms: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE campaigns SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, status.as_str(), now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Stores proposed trials, all or none, as `pending`.
+    pub fn add_trials(&mut self, campaign_id: &str, trials: &[NewTrial<'_>], now_ms: i64) -> Result<Vec<i64>> {
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(trials.len());
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO trials (campaign_id, idx, status, params_json, attempts, planner_name, \
+                 planner_version, planner_reason, twin_name, twin_version, created_at) \
+                 VALUES (?1, ?2, 'pending', ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for t in trials {
+                stmt.execute(params![
+                    campaign_id,
+                    t.index as i64,
+                    to_json(t.inputs),
+                    t.planner_name,
+                    t.planner_version,
+                    t.planner_reason,
+                    t.twin_name,
+                    t.twin_version,
+                    now_ms
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Moves a pending trial to `running` and counts the attempt.
+    pub fn start_trial(&mut self, trial_id: i64, now_ms: i64) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE trials SET status = 'running', attempts = attempts + 1, started_at = ?2 \
+             WHERE id = ?1 AND status = 'pending'",
+            params![trial_id, now_ms],
+        )?;
+        if n != 1 {
+            return Err(StoreError::BadTransition(trial_id));
+        }
+        Ok(())
+    }
+
+    /// Records the end of a running trial: outputs, or the failure reason.
+    pub fn finish_trial(
+        &mut self,
+        trial_id: i64,
+        result: &std::result::Result<Outputs, String>,
+        now_ms: i64,
+    ) -> Result<()> {
+        let (status, outputs, reason) = match result {
+            Ok(o) => (TrialStatus::Completed, Some(to_json(o)), None),
+            Err(e) => (TrialStatus::Failed, None, Some(e.as_str())),
+        };
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE trials SET status = ?2, outputs_json = ?3, failure_reason = ?4, ended_at = ?5 \
+             WHERE id = ?1 AND status = 'running'",
+            params![trial_id, status.as_str(), outputs, reason, now_ms],
+        )?;
+        if n != 1 {
+            return Err(StoreError::BadTransition(trial_id));
+        }
+        tx.execute(
+            "UPDATE campaigns SET updated_at = ?2 WHERE id = (SELECT campaign_id FROM trials WHERE id = ?1)",
+            params![trial_id, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts trials left `running` by a crashed process back to `pending` so
+    /// they run again with the same inputs. Returns how many there were.
+    pub fn requeue_interrupted(&mut self, campaign_id: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE trials SET status = 'pending', started_at = NULL \
+             WHERE campaign_id = ?1 AND status = 'running'",
+            [campaign_id],
+        )?)
+    }
+
+    /// Trials of a campaign in index order.
+    pub fn trials(&self, campaign_id: &str) -> Result<Vec<TrialRecord>> {
+        let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE campaign_id = ?1 ORDER BY idx");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, i64>(7)?,
+                [r.get::<_, String>(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
+                (r.get::<_, i64>(13)?, r.get::<_, Option<i64>>(14)?, r.get::<_, Option<i64>>(15)?),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, campaign_id, idx, status, params, outputs, failure_reason, attempts, names, times) = row?;
+            let [planner_name, planner_version, planner_reason, twin_name, twin_version] = names;
+            let what = format!("trial {id}");
+            out.push(TrialRecord {
+                id,
+                campaign_id,
+                index: idx as u64,
+                status: status.parse().map_err(StoreError::Corrupt)?,
+                inputs: json(&params, &what)?,
+                outputs: outputs.map(|o| json(&o, &what)).transpose()?,
+                failure_reason,
+                attempts: attempts as u32,
+                planner_name,
+                planner_version,
+                planner_reason,
+                twin_name,
+                twin_version,
+                created_at: times.0,
+                started_at: times.1,
+                ended_at: times.2,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Trial counts per state for one campaign.
+    pub fn counts(&self, campaign_id: &str) -> Result<TrialCounts> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, COUNT(*) FROM trials WHERE campaign_id = ?1 GROUP BY status")?;
+        let mut counts = TrialCounts::default();
+        let rows = stmt.query_map([campaign_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (status, n) = row?;
+            let n = n as u64;
+            match status.parse().map_err(StoreError::Corrupt)? {
+                TrialStatus::Pending => counts.pending = n,
+                TrialStatus::Running => counts.running = n,
+                TrialStatus::Completed => counts.completed = n,
+                TrialStatus::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,69 @@
+//! Schema migrations, tracked in SQLite's `user_version`.
+//!
+//! Each migration runs in its own transaction together with the version
+//! bump, so a crash mid-migration leaves the previous version intact.
+//! Append new migrations; never edit a released one.
+
+use crate::StoreError;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: projects, campaigns and trials.
+    "CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL
+    );
+    INSERT INTO projects (name, created_at) VALUES ('default', 0);
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled')),
+        spec_json TEXT NOT NULL,
+        source_text TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        base_dir TEXT NOT NULL,
+        twin_name TEXT NOT NULL,
+        twin_version TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX campaigns_by_name ON campaigns (name, created_at);
+    CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        idx BIGINT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'failed')),
+        params_json TEXT NOT NULL,
+        outputs_json TEXT,
+        failure_reason TEXT,
+        attempts INTEGER NOT NULL,
+        planner_name TEXT NOT NULL,
+        planner_version TEXT NOT NULL,
+        planner_reason TEXT NOT NULL,
+        twin_name TEXT NOT NULL,
+        twin_version TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        started_at BIGINT,
+        ended_at BIGINT,
+        UNIQUE (campaign_id, idx)
+    );",
+];
+
+/// Brings the database up to the latest schema.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::TooNew { found: current, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The store's contract: state changes are atomic, finished trials are final,
+//! and everything survives closing and reopening the file.
+
+use genesis_core::campaign::parse;
+use genesis_core::{CampaignStatus, Inputs, Outputs, TrialStatus, Value};
+use genesis_store::{NewCampaign, NewTrial, Store, StoreError};
+
+const CAMPAIGN: &str = r#"
+name = "store-test"
+twin = "bench.branin"
+budget = 4
+[parameters.x1]
+type = "float"
+low = -5.0
+high = 10.0
+[parameters.x2]
+type = "float"
+low = 0.0
+high = 15.0
+[objectives.f]
+goal = "minimize"
+"#;
+
+fn new_campaign(store: &mut Store) -> String {
+    let parsed = parse(CAMPAIGN, "c.toml").unwrap();
+    store
+        .create_campaign(&NewCampaign {
+            spec: &parsed.spec,
+            source_text: CAMPAIGN,
+            source_path: "c.toml",
+            base_dir: ".",
+            owner: "tester",
+            twin_name: "bench.branin",
+            twin_version: "1.0.0",
+            now_ms: 1,
+        })
+        .unwrap()
+        .id
+}
+
+fn inputs(x: f64) -> Inputs {
+    Inputs::from([("x1".to_string(), Value::Float(x)), ("x2".to_string(), Value::Int(2))])
+}
+
+fn add(store: &mut Store, campaign: &str, indices: &[u64]) -> Vec<i64> {
+    let ins: Vec<Inputs> = indices.iter().map(|&i| inputs(i as f64)).collect();
+    let trials: Vec<NewTrial> = indices
+        .iter()
+        .zip(&ins)
+        .map(|(&index, inputs)| NewTrial {
+            index,
+            inputs,
+            planner_name: "sobol",
+            planner_version: "1.0.0",
+            planner_reason: "test",
+            twin_name: "bench.branin",
+            twin_version: "1.0.0",
+        })
+        .collect();
+    store.add_trials(campaign, &trials, 2).unwrap()
+}
+
+#[test]
+fn trial_lifecycle_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genesis.db");
+    let (campaign, ids) = {
+        let mut store = Store::open(&path).unwrap();
+        let campaign = new_campaign(&mut store);
+        let ids = add(&mut store, &campaign, &[0, 1, 2]);
+        store.start_trial(ids[0], 3).unwrap();
+        store.finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), 4).unwrap();
+        store.start_trial(ids[1], 3).unwrap();
+        store.finish_trial(ids[1], &Err("exit status 3".into()), 5).unwrap();
+        store.start_trial(ids[2], 3).unwrap();
+        (campaign, ids)
+    };
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    let trials = store.trials(&campaign).unwrap();
+    assert_eq!(trials.len(), 3);
+    assert_eq!(trials[0].status, TrialStatus::Completed);
+    assert_eq!(trials[0].outputs.as_ref().unwrap()["f"], 1.5);
+    assert_eq!(trials[0].inputs, inputs(0.0), "ints stay ints and floats stay floats");
+    assert_eq!((trials[0].started_at, trials[0].ended_at), (Some(3), Some(4)));
+    assert_eq!(trials[1].failure_reason.as_deref(), Some("exit status 3"));
+    assert_eq!(trials[2].status, TrialStatus::Running);
+
+    // A crash left trial 2 running: it is requeued and started again.
+    assert_eq!(store.requeue_interrupted(&campaign).unwrap(), 1);
+    store.start_trial(ids[2], 6).unwrap();
+    let t2 = &store.trials(&campaign).unwrap()[2];
+    assert_eq!((t2.status, t2.attempts), (TrialStatus::Running, 2));
+    let counts = store.counts(&campaign).unwrap();
+    assert_eq!((counts.completed, counts.failed, counts.running, counts.finished()), (1, 1, 1, 2));
+}
+
+#[test]
+fn finished_trials_are_final() {
+    let mut store = Store::in_memory().unwrap();
+    let campaign = new_campaign(&mut store);
+    let id = add(&mut store, &campaign, &[0])[0];
+    assert!(matches!(store.finish_trial(id, &Err("x".into()), 1), Err(StoreError::BadTransition(_))));
+    store.start_trial(id, 1).unwrap();
+    store.finish_trial(id, &Err("boom".into()), 2).unwrap();
+    assert!(matches!(store.start_trial(id, 3), Err(StoreError::BadTransition(_))));
+    assert!(matches!(store.finish_trial(id, &Err("again".into()), 3), Err(StoreError::BadTransition(_))));
+    assert_eq!(store.trials(&campaign).unwrap()[0].failure_reason.as_deref(), Some("boom"));
+}
+
+#[test]
+fn a_trial_index_is_proposed_once_and_batches_are_atomic() {
+    let mut store = Store::in_memory().unwrap();
+    let campaign = new_campaign(&mut store);
+    add(&mut store, &campaign, &[0, 1]);
+    let ins = inputs(0.0);
+    let dup = |index| NewTrial {
+        index,
+        inputs: &ins,
+        planner_name: "p",
+        planner_version: "1",
+        planner_reason: "r",
+        twin_name: "t",
+        twin_version: "1",
+    };
+    // Index 2 is new but index 1 is taken: nothing of the batch is stored.
+    assert!(store.add_trials(&campaign, &[dup(2), dup(1)], 3).is_err());
+    assert_eq!(store.counts(&campaign).unwrap().total(), 2);
+}
+
+#[test]
+fn campaigns_are_found_by_unique_prefix_and_by_name() {
+    let mut store = Store::in_memory().unwrap();
+    let a = new_campaign(&mut store);
+    let found = store.campaign(&a[..3]).unwrap();
+    assert_eq!(found.id, a);
+    assert_eq!(found.spec.budget, 4);
+    assert_eq!(found.status, CampaignStatus::Running);
+    assert!(matches!(store.campaign("zzzz-none"), Err(StoreError::NotFound(_))));
+    assert_eq!(store.latest_running("store-test").unwrap().unwrap().id, a);
+    store.set_campaign_status(&a, CampaignStatus::Completed, 9).unwrap();
+    assert!(store.latest_running("store-test").unwrap().is_none());
+    assert_eq!(store.campaigns().unwrap().len(), 1);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genesis.db");
+    drop(Store::open(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let err = Store::open(&path).err().unwrap().to_string();
+    assert!(err.contains("schema 99, this build knows 1"), "{err}");
+}
