@@ -1,1 +1,282 @@
-fn main() {}
+//! `genesis`: the command-line shell over the Genesis libraries.
+//!
+//! Exit codes: 0 success, 1 failure of the run itself (store, planner),
+//! 2 bad input (campaign file, arguments, unknown names).
+
+mod output;
+mod twin_cmd;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use genesis_engine::{Observer, Prepared, RunReport};
+use genesis_store::{CampaignRecord, Store, TrialCounts, TrialRecord};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// AI-planned experiment campaigns against digital twins, with every
+/// result stored and queryable.
+#[derive(Parser)]
+#[command(name = "genesis", version, about, propagate_version = true)]
+struct Cli {
+    /// Folder holding the store (created on first use).
+    #[arg(long, global = true, env = "GENESIS_HOME", default_value = ".genesis")]
+    workspace: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a campaign file until its budget is spent.
+    Run {
+        /// The campaign file (TOML, see docs/campaign.md).
+        campaign: PathBuf,
+        /// Finish the latest unfinished campaign started from this file.
+        #[arg(long)]
+        resume: bool,
+        /// Print one JSON object instead of progress and a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish an interrupted campaign by id (or unique id prefix).
+    Resume {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List campaigns in the workspace.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a campaign and its trials.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a campaign's trials.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// List the built-in twins.
+    Twins {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Describe or evaluate one twin.
+    Twin {
+        #[command(subcommand)]
+        command: twin_cmd::TwinCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+/// An error caused by the user's input: exit code 2.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GENESIS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(bad) = e.downcast_ref::<BadInput>() {
+                eprintln!("error: {bad}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    let ws = cli.workspace;
+    match cli.command {
+        Command::Run { campaign, resume, json } => run_file(&ws, &campaign, resume, json),
+        Command::Resume { id, json } => {
+            let mut store = open_store(&ws)?;
+            let record = find(&store, &id)?;
+            let prepared = prepare_stored(&record)?;
+            execute(&mut store, &record, &prepared, json)
+        }
+        Command::List { json } => output::list(&open_existing(&ws)?, json),
+        Command::Show { id, json } => {
+            let store = open_existing(&ws)?;
+            output::show(&store, &find(&store, &id)?, json)
+        }
+        Command::Export { id, format, output } => {
+            let store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            let trials = store.trials(&record.id)?;
+            let text = match format {
+                ExportFormat::Csv => output::csv(&record, &trials),
+                ExportFormat::Jsonl => output::jsonl(&record, &trials),
+            };
+            match output {
+                Some(path) => write_atomically(&path, text.as_bytes()),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Twins { json } => twin_cmd::list(json),
+        Command::Twin { command } => twin_cmd::dispatch(command),
+    }
+}
+
+/// Writes through a temporary file and a rename, so an interrupted export
+/// never leaves a half-written file behind.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn db_path(ws: &Path) -> PathBuf {
+    ws.join("genesis.db")
+}
+
+fn open_store(ws: &Path) -> Result<Store> {
+    std::fs::create_dir_all(ws).with_context(|| format!("cannot create workspace {}", ws.display()))?;
+    Store::open(&db_path(ws)).with_context(|| format!("cannot open the store in {}", ws.display()))
+}
+
+/// Opens the store for reading commands without creating a workspace.
+fn open_existing(ws: &Path) -> Result<Store> {
+    if !db_path(ws).exists() {
+        return Err(BadInput(format!(
+            "no Genesis workspace at {}\nhint: run a campaign first, or pass --workspace DIR (or set GENESIS_HOME)",
+            ws.display()
+        ))
+        .into());
+    }
+    open_store(ws)
+}
+
+fn find(store: &Store, id: &str) -> Result<CampaignRecord> {
+    store.campaign(id).map_err(|e| match e {
+        genesis_store::StoreError::NotFound(_) | genesis_store::StoreError::Ambiguous { .. } => {
+            BadInput(format!("{e}\nhint: `genesis list` shows the campaigns")).into()
+        }
+        other => anyhow!(other),
+    })
+}
+
+fn prepare_stored(record: &CampaignRecord) -> Result<Prepared> {
+    genesis_engine::prepare(&record.source_text, &record.source_path, Path::new(&record.base_dir))
+        .map_err(|d| BadInput(d.to_string()).into())
+}
+
+fn run_file(ws: &Path, file: &Path, resume: bool, json: bool) -> Result<()> {
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| BadInput(format!("cannot read campaign file {}: {e}", file.display())))?;
+    let base_dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base_dir = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+    // Validate everything before the workspace is touched: bad input leaves no trace.
+    let prepared = genesis_engine::prepare(&source, &file.display().to_string(), &base_dir)
+        .map_err(|d| BadInput(d.to_string()))?;
+    let mut store = open_store(ws)?;
+    let record = if resume {
+        let name = &prepared.parsed.spec.name;
+        let record = store.latest_running(name)?.ok_or_else(|| {
+            BadInput(format!(
+                "no unfinished campaign named `{name}` in {}\nhint: run it without --resume to start a new one",
+                ws.display()
+            ))
+        })?;
+        if record.spec != prepared.parsed.spec {
+            return Err(BadInput(format!(
+                "{} has changed since campaign {} started from it\nhint: `genesis resume {}` finishes it as it was started",
+                file.display(),
+                record.id,
+                record.id
+            ))
+            .into());
+        }
+        record
+    } else {
+        genesis_engine::create(&mut store, &prepared, &owner())?
+    };
+    execute(&mut store, &record, &prepared, json)
+}
+
+fn owner() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+}
+
+fn execute(store: &mut Store, record: &CampaignRecord, prepared: &Prepared, json: bool) -> Result<()> {
+    let mut progress = Progress::new(record, json);
+    let report = genesis_engine::run(store, record, prepared, &mut progress)?;
+    progress.bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&output::report_json(record, &report))?);
+    } else {
+        output::print_report(record, &report);
+    }
+    Ok(())
+}
+
+/// Progress bar with the best value so far, on stderr.
+struct Progress {
+    bar: ProgressBar,
+    objective: String,
+}
+
+impl Progress {
+    fn new(record: &CampaignRecord, quiet: bool) -> Self {
+        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(record.spec.budget) };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")
+                .expect("valid template"),
+        );
+        bar.set_prefix(format!("{} {}", record.name, record.id));
+        Progress { bar, objective: record.spec.objectives[0].name.clone() }
+    }
+}
+
+impl Observer for Progress {
+    fn started(&mut self, _campaign: &CampaignRecord, counts: TrialCounts) {
+        self.bar.set_position(counts.finished());
+    }
+
+    fn trial_finished(&mut self, _trial: &TrialRecord, best: Option<&TrialRecord>, counts: TrialCounts) {
+        self.bar.set_position(counts.finished());
+        let best = best
+            .and_then(|b| b.outputs.as_ref()?.get(&self.objective).copied())
+            .map_or("-".to_string(), |v| format!("{v:.6}"));
+        self.bar.set_message(format!("best {} = {best}, {} failed", self.objective, counts.failed));
+    }
+}
+
+/// Re-exported for the output module.
+pub(crate) type Report = RunReport;

@@ -1,1 +1,292 @@
-//! stub
+//! The closed loop: ask the planner, run trials, store results, repeat until
+//! the budget is spent.
+//!
+//! The store is the single source of truth. Every proposal is stored before
+//! it runs and every result is stored as it arrives, so a process killed at
+//! any moment can be resumed: trials left `running` run again with the same
+//! inputs, and the planner (stateless given seed, index and history)
+//! continues exactly where it stopped.
+
+use genesis_core::campaign::{self, ParsedCampaign};
+use genesis_core::{CampaignError, CampaignStatus, Outputs, Twin, TwinRef, best_index};
+use genesis_exec::{Executor, Job, LocalExecutor, SubprocessTwin};
+use genesis_planner::{Observation, PLANNER_NAMES, Planner, SuggestRequest};
+use genesis_store::{CampaignRecord, NewCampaign, NewTrial, Store, StoreError, TrialCounts, TrialRecord};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Failures of the loop itself (a failing trial is not one of them).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("planner failed: {0}")]
+    Planner(#[from] genesis_planner::PlannerError),
+    #[error("campaign {0} is {1}; only running campaigns can be resumed")]
+    NotResumable(String, CampaignStatus),
+}
+
+/// A campaign ready to run: validated, with its twin and planner built.
+pub struct Prepared {
+    pub parsed: ParsedCampaign,
+    pub twin: Arc<dyn Twin>,
+    pub planner: Box<dyn Planner>,
+    /// Folder the campaign file is in; relative twin commands resolve here.
+    pub base_dir: PathBuf,
+}
+
+/// Milliseconds since the Unix epoch; all stored times use it.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Parses and checks a campaign file against its twin and planner. Nothing
+/// is written anywhere: bad input must leave no trace.
+pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, CampaignError> {
+    let parsed = campaign::parse(source, origin)?;
+    let spec = &parsed.spec;
+    let twin: Arc<dyn Twin> = match &spec.twin {
+        TwinRef::Builtin { name, .. } => {
+            let inputs: Vec<&str> = spec
+                .space
+                .parameters
+                .iter()
+                .map(|p| p.name.as_str())
+                .chain(spec.fixed.keys().map(String::as_str))
+                .collect();
+            genesis_twins::resolve(name, &inputs).ok_or_else(|| {
+                parsed
+                    .error_at("twin", format!("unknown twin `{name}`"))
+                    .with_hint(format!(
+                        "built-in twins are: {}; or give a [twin] table with a command",
+                        genesis_twins::BUILTIN_NAMES.join(", ")
+                    ))
+            })?
+        }
+        TwinRef::Command { command, timeout_s, outputs } => {
+            Arc::new(SubprocessTwin::new(command, base_dir, *timeout_s, outputs.as_deref()))
+        }
+    };
+    let planner = genesis_planner::build(&spec.planner, spec.seed).map_err(|e| {
+        parsed
+            .error_at("planner", e.to_string())
+            .with_hint(format!("planners are: {}", PLANNER_NAMES.join(", ")))
+    })?;
+    parsed.check_against(twin.spec())?;
+    Ok(Prepared { parsed, twin, planner, base_dir: base_dir.to_path_buf() })
+}
+
+/// Stores a new campaign for `prepared`, owned by `owner`.
+pub fn create(store: &mut Store, prepared: &Prepared, owner: &str) -> Result<CampaignRecord, EngineError> {
+    let twin = prepared.twin.spec();
+    Ok(store.create_campaign(&NewCampaign {
+        spec: &prepared.parsed.spec,
+        source_text: &prepared.parsed.source,
+        source_path: &prepared.parsed.origin,
+        base_dir: &prepared.base_dir.to_string_lossy(),
+        owner,
+        twin_name: &twin.name,
+        twin_version: &twin.version,
+        now_ms: now_ms(),
+    })?)
+}
+
+/// Hooks for progress display; every method has a do-nothing default.
+pub trait Observer {
+    /// The loop is about to run; `counts` shows what earlier runs finished.
+    fn started(&mut self, _campaign: &CampaignRecord, _counts: TrialCounts) {}
+    /// A trial finished; `best` is the best completed trial so far.
+    fn trial_finished(&mut self, _trial: &TrialRecord, _best: Option<&TrialRecord>, _counts: TrialCounts) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunReport {
+    pub campaign_id: String,
+    pub status: CampaignStatus,
+    pub counts: TrialCounts,
+    pub best: Option<TrialRecord>,
+    /// Wall time of this run (not of earlier, interrupted runs).
+    pub elapsed: Duration,
+    /// Trials found `running` from an interrupted run and run again.
+    pub requeued: usize,
+}
+
+/// The best completed, feasible trial of a campaign (see [`best_index`]).
+pub fn best_trial<'a>(spec: &genesis_core::CampaignSpec, trials: &'a [TrialRecord]) -> Option<&'a TrialRecord> {
+    let completed: Vec<&TrialRecord> = trials.iter().filter(|t| t.outputs.is_some()).collect();
+    best_index(spec, completed.iter().map(|t| t.outputs.as_ref().expect("filtered")))
+        .map(|i| completed[i])
+}
+
+/// Checks that a twin's outputs hold every objective and constrained output
+/// as a finite number; anything else fails the trial with that reason.
+fn check_outputs(spec: &genesis_core::CampaignSpec, outputs: &Outputs) -> Result<(), String> {
+    let needed = spec
+        .objectives
+        .iter()
+        .map(|o| &o.name)
+        .chain(spec.constraints.iter().map(|c| &c.output));
+    for name in needed {
+        match outputs.get(name) {
+            None => {
+                let got: Vec<&str> = outputs.keys().map(String::as_str).collect();
+                return Err(format!("output `{name}` is missing (got: {})", if got.is_empty() { "nothing".into() } else { got.join(", ") }));
+            }
+            Some(v) if !v.is_finite() => return Err(format!("output `{name}` is {v}, not a finite number")),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Where trial `id` sits in `trials` (trials are kept in index order, and
+/// trial ids grow with the index, so a binary search finds it).
+fn position(trials: &[TrialRecord], id: i64) -> usize {
+    trials.binary_search_by_key(&id, |t| t.id).expect("every stored trial is tracked")
+}
+
+/// Runs (or resumes) `campaign` until its budget of finished trials is
+/// reached, with the local executor.
+pub fn run(
+    store: &mut Store,
+    campaign: &CampaignRecord,
+    prepared: &Prepared,
+    observer: &mut dyn Observer,
+) -> Result<RunReport, EngineError> {
+    run_with(store, campaign, prepared, &mut LocalExecutor::new(), observer)
+}
+
+/// [`run`] with any executor.
+pub fn run_with(
+    store: &mut Store,
+    campaign: &CampaignRecord,
+    prepared: &Prepared,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+) -> Result<RunReport, EngineError> {
+    let started = Instant::now();
+    let spec = &prepared.parsed.spec;
+    let id = campaign.id.as_str();
+    if campaign.status != CampaignStatus::Running {
+        return Err(EngineError::NotResumable(campaign.id.clone(), campaign.status));
+    }
+    let requeued = store.requeue_interrupted(id)?;
+    let mut trials = store.trials(id)?;
+    let mut queue: VecDeque<i64> = trials
+        .iter()
+        .filter(|t| t.status == genesis_core::TrialStatus::Pending)
+        .map(|t| t.id)
+        .collect();
+    let mut proposed = trials.len() as u64;
+    let mut counts = store.counts(id)?;
+    let mut best = best_trial(spec, &trials).cloned();
+    observer.started(campaign, counts);
+
+    let info = prepared.planner.info();
+    let twin_spec = prepared.twin.spec();
+    let timeout = spec.twin.timeout_s().map(Duration::from_secs_f64);
+
+    while counts.finished() < spec.budget {
+        // Keep `workers` trials in flight, asking the planner for `batch`
+        // more whenever the queue runs dry.
+        while executor.in_flight() < spec.workers as usize {
+            if queue.is_empty() && proposed < spec.budget {
+                let count = spec.batch.min(spec.budget - proposed) as usize;
+                let observations: Vec<Observation> = trials
+                    .iter()
+                    .filter(|t| t.status.is_finished())
+                    .map(|t| Observation { inputs: t.inputs.clone(), outputs: t.outputs.clone() })
+                    .collect();
+                let pending: Vec<_> = trials
+                    .iter()
+                    .filter(|t| !t.status.is_finished())
+                    .map(|t| t.inputs.clone())
+                    .collect();
+                let suggestions = prepared.planner.suggest(&SuggestRequest {
+                    space: &spec.space,
+                    objectives: &spec.objectives,
+                    constraints: &spec.constraints,
+                    observations: &observations,
+                    pending: &pending,
+                    first_index: proposed,
+                    count,
+                })?;
+                let new: Vec<NewTrial> = suggestions
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| NewTrial {
+                        index: proposed + k as u64,
+                        inputs: &s.inputs,
+                        planner_name: &info.name,
+                        planner_version: &info.version,
+                        planner_reason: &s.reason,
+                        twin_name: &twin_spec.name,
+                        twin_version: &twin_spec.version,
+                    })
+                    .collect();
+                let ids = store.add_trials(id, &new, now_ms())?;
+                proposed += ids.len() as u64;
+                for &trial_id in &ids {
+                    trials.push(store.trial(trial_id)?);
+                }
+                queue.extend(ids);
+            }
+            let Some(trial_id) = queue.pop_front() else { break };
+            store.start_trial(trial_id, now_ms())?;
+            let slot = position(&trials, trial_id);
+            trials[slot] = store.trial(trial_id)?;
+            let trial = &trials[slot];
+            executor.submit(Job {
+                trial_id,
+                twin: Arc::clone(&prepared.twin),
+                inputs: spec.full_inputs(&trial.inputs),
+                timeout,
+            });
+        }
+        let Some(done) = executor.wait() else {
+            // Nothing runs and nothing can be proposed: the budget is met.
+            break;
+        };
+        let result = match done.result {
+            Ok(outputs) => check_outputs(spec, &outputs).map(|()| outputs),
+            Err(e) => Err(e.to_string()),
+        };
+        store.finish_trial(done.trial_id, &result, now_ms())?;
+        counts = store.counts(id)?;
+        let slot = position(&trials, done.trial_id);
+        trials[slot] = store.trial(done.trial_id)?;
+        let trial = &trials[slot];
+        if let Some(outputs) = &trial.outputs {
+            let beats = best.as_ref().is_none_or(|b: &TrialRecord| {
+                let current = b.outputs.as_ref().expect("best trials completed");
+                best_index(spec, [current, outputs]) == Some(1)
+            });
+            if beats && best_index(spec, [outputs]).is_some() {
+                best = Some(trial.clone());
+            }
+        }
+        observer.trial_finished(trial, best.as_ref(), counts);
+    }
+
+    let status = if counts.finished() >= spec.budget {
+        store.set_campaign_status(id, CampaignStatus::Completed, now_ms())?;
+        CampaignStatus::Completed
+    } else {
+        CampaignStatus::Running
+    };
+    Ok(RunReport {
+        campaign_id: id.to_string(),
+        status,
+        counts,
+        best,
+        elapsed: started.elapsed(),
+        requeued,
+    })
+}

@@ -373,9 +373,20 @@ impl Store {
 
     /// Trials of a campaign in index order.
     pub fn trials(&self, campaign_id: &str) -> Result<Vec<TrialRecord>> {
-        let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE campaign_id = ?1 ORDER BY idx");
+        self.trials_where("campaign_id = ?1 ORDER BY idx", [campaign_id])
+    }
+
+    /// One trial by its id.
+    pub fn trial(&self, trial_id: i64) -> Result<TrialRecord> {
+        self.trials_where("id = ?1", [trial_id])?
+            .pop()
+            .ok_or_else(|| StoreError::NotFound(format!("trial {trial_id}")))
+    }
+
+    fn trials_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<TrialRecord>> {
+        let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE {clause}");
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([campaign_id], |r| {
+        let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

@@ -1,0 +1,337 @@
+//! What the commands print: tables for people, JSON and CSV for programs.
+
+use crate::Report;
+use anyhow::Result;
+use genesis_core::{Goal, Value};
+use genesis_store::{CampaignRecord, Store, TrialRecord};
+use serde_json::{Value as Json, json};
+use std::collections::BTreeSet;
+
+/// Formats Unix milliseconds as RFC 3339 UTC (`2026-11-26T20:17:17.123Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+fn value_json(v: &Value) -> Json {
+    serde_json::to_value(v).expect("values serialise")
+}
+
+fn duration_s(t: &TrialRecord) -> Option<f64> {
+    Some((t.ended_at? - t.started_at?) as f64 / 1000.0)
+}
+
+/// One trial as JSON (for `show --json` and `export --format jsonl`).
+pub fn trial_json(t: &TrialRecord) -> Json {
+    json!({
+        "campaign": t.campaign_id,
+        "index": t.index,
+        "status": t.status.as_str(),
+        "params": t.inputs.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<serde_json::Map<_, _>>(),
+        "outputs": t.outputs,
+        "failure_reason": t.failure_reason,
+        "attempts": t.attempts,
+        "planner": { "name": t.planner_name, "version": t.planner_version, "reason": t.planner_reason },
+        "twin": { "name": t.twin_name, "version": t.twin_version },
+        "created_at": rfc3339(t.created_at),
+        "started_at": t.started_at.map(rfc3339),
+        "ended_at": t.ended_at.map(rfc3339),
+        "duration_s": duration_s(t),
+    })
+}
+
+fn best_json(record: &CampaignRecord, best: Option<&TrialRecord>) -> Json {
+    let Some(b) = best else { return Json::Null };
+    let outputs = b.outputs.as_ref().expect("best trials completed");
+    let objectives: serde_json::Map<_, _> = record
+        .spec
+        .objectives
+        .iter()
+        .filter_map(|o| outputs.get(&o.name).map(|v| (o.name.clone(), json!(v))))
+        .collect();
+    json!({
+        "trial": b.index,
+        "params": b.inputs.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<serde_json::Map<_, _>>(),
+        "objectives": objectives,
+        "outputs": outputs,
+    })
+}
+
+/// The `run --json` object.
+pub fn report_json(record: &CampaignRecord, report: &Report) -> Json {
+    json!({
+        "campaign": report.campaign_id,
+        "name": record.name,
+        "status": report.status.as_str(),
+        "budget": record.spec.budget,
+        "trials": {
+            "completed": report.counts.completed,
+            "failed": report.counts.failed,
+            "requeued_after_interruption": report.requeued,
+        },
+        "best": best_json(record, report.best.as_ref()),
+        "elapsed_s": report.elapsed.as_secs_f64(),
+    })
+}
+
+fn goal_word(g: Goal) -> &'static str {
+    match g {
+        Goal::Minimize => "minimize",
+        Goal::Maximize => "maximize",
+    }
+}
+
+fn unit_of(record: &CampaignRecord, name: &str) -> String {
+    record
+        .spec
+        .space
+        .parameters
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.unit.clone())
+        .map_or(String::new(), |u| format!(" [{u}]"))
+}
+
+/// The summary table at the end of `run`.
+pub fn print_report(record: &CampaignRecord, report: &Report) {
+    let c = report.counts;
+    println!("campaign   {} ({})", record.name, report.campaign_id);
+    println!("status     {}", report.status);
+    println!(
+        "trials     {} completed, {} failed ({} of budget {})",
+        c.completed,
+        c.failed,
+        c.finished(),
+        record.spec.budget
+    );
+    if report.requeued > 0 {
+        println!("resumed    {} interrupted trial(s) were run again", report.requeued);
+    }
+    println!("time       {:.2} s", report.elapsed.as_secs_f64());
+    match &report.best {
+        None => println!("best       none (no completed, feasible trial)"),
+        Some(b) => {
+            println!("best       trial #{}", b.index);
+            let width = b.inputs.keys().chain(record.spec.objectives.iter().map(|o| &o.name)).map(String::len).max().unwrap_or(1);
+            for (k, v) in &b.inputs {
+                println!("  {k:<width$} = {v}{}", unit_of(record, k));
+            }
+            let outputs = b.outputs.as_ref().expect("best trials completed");
+            for o in &record.spec.objectives {
+                if let Some(v) = outputs.get(&o.name) {
+                    println!("  {:<width$} = {v}  ({})", o.name, goal_word(o.goal));
+                }
+            }
+        }
+    }
+}
+
+/// `genesis list`.
+pub fn list(store: &Store, json: bool) -> Result<()> {
+    let campaigns = store.campaigns()?;
+    let mut rows = Vec::new();
+    for c in &campaigns {
+        let counts = store.counts(&c.id)?;
+        let trials = store.trials(&c.id)?;
+        let best = genesis_engine::best_trial(&c.spec, &trials);
+        let objective = &c.spec.objectives[0].name;
+        let best_value = best.and_then(|b| b.outputs.as_ref()?.get(objective).copied());
+        rows.push((c, counts, objective, best_value));
+    }
+    if json {
+        let list: Vec<Json> = rows
+            .iter()
+            .map(|(c, n, obj, best)| {
+                json!({
+                    "id": c.id, "name": c.name, "status": c.status.as_str(), "budget": c.spec.budget,
+                    "completed": n.completed, "failed": n.failed, "twin": c.twin_name,
+                    "objective": obj, "best": best, "created_at": rfc3339(c.created_at),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no campaigns yet");
+        return Ok(());
+    }
+    println!("{:<8}  {:<20}  {:<9}  {:>9}  {:>6}  {:<18}  {:<24}  created", "id", "name", "status", "finished", "failed", "twin", "best");
+    for (c, n, obj, best) in rows {
+        let best = best.map_or("-".to_string(), |v| format!("{obj} = {v:.6}"));
+        println!(
+            "{:<8}  {:<20}  {:<9}  {:>9}  {:>6}  {:<18}  {:<24}  {}",
+            c.id,
+            c.name,
+            c.status.as_str(),
+            format!("{}/{}", n.finished(), c.spec.budget),
+            n.failed,
+            c.twin_name,
+            best,
+            &rfc3339(c.created_at)[..19]
+        );
+    }
+    Ok(())
+}
+
+fn output_names(trials: &[TrialRecord]) -> Vec<String> {
+    let names: BTreeSet<&String> = trials.iter().filter_map(|t| t.outputs.as_ref()).flat_map(|o| o.keys()).collect();
+    names.into_iter().cloned().collect()
+}
+
+fn param_names(record: &CampaignRecord) -> Vec<String> {
+    record.spec.space.parameters.iter().map(|p| p.name.clone()).collect()
+}
+
+/// `genesis show`.
+pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {
+    let trials = store.trials(&record.id)?;
+    let counts = store.counts(&record.id)?;
+    let best = genesis_engine::best_trial(&record.spec, &trials);
+    if json {
+        let doc = json!({
+            "campaign": record.id, "name": record.name, "status": record.status.as_str(),
+            "owner": record.owner, "project": record.project,
+            "twin": { "name": record.twin_name, "version": record.twin_version },
+            "planner": record.spec.planner, "seed": record.spec.seed, "budget": record.spec.budget,
+            "source_path": record.source_path,
+            "created_at": rfc3339(record.created_at), "updated_at": rfc3339(record.updated_at),
+            "counts": { "pending": counts.pending, "running": counts.running, "completed": counts.completed, "failed": counts.failed },
+            "best": best_json(record, best),
+            "trials": trials.iter().map(trial_json).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("campaign   {} ({})  {}", record.name, record.id, record.status);
+    println!("twin       {} {}   planner {} (seed {})", record.twin_name, record.twin_version, record.spec.planner, record.spec.seed);
+    println!(
+        "trials     {} completed, {} failed, {} running, {} pending (budget {})",
+        counts.completed, counts.failed, counts.running, counts.pending, record.spec.budget
+    );
+    if let Some(b) = best {
+        println!("best       trial #{}", b.index);
+    }
+    println!();
+    let params = param_names(record);
+    let outputs = output_names(&trials);
+    let mut header = vec!["#".to_string(), "status".to_string()];
+    header.extend(params.iter().cloned());
+    header.extend(outputs.iter().cloned());
+    header.push("time_s".into());
+    header.push("note".into());
+    let mut table = vec![header];
+    for t in &trials {
+        let mut row = vec![t.index.to_string(), t.status.to_string()];
+        row.extend(params.iter().map(|p| t.inputs.get(p).map_or(String::new(), fmt_value)));
+        row.extend(outputs.iter().map(|o| {
+            t.outputs.as_ref().and_then(|out| out.get(o)).map_or(String::new(), |v| format!("{v:.6}"))
+        }));
+        row.push(duration_s(t).map_or(String::new(), |d| format!("{d:.3}")));
+        let mut note = t.failure_reason.as_deref().unwrap_or("").lines().next().unwrap_or("").to_string();
+        if best.is_some_and(|b| b.id == t.id) {
+            note = "best".into();
+        }
+        if note.chars().count() > 60 {
+            note = note.chars().take(57).collect::<String>() + "...";
+        }
+        row.push(note);
+        table.push(row);
+    }
+    print_table(&table);
+    Ok(())
+}
+
+fn fmt_value(v: &Value) -> String {
+    match v {
+        Value::Float(x) => format!("{x:.6}"),
+        other => other.to_string(),
+    }
+}
+
+fn print_table(rows: &[Vec<String>]) {
+    let cols = rows[0].len();
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| if c + 1 == cols { cell.clone() } else { format!("{cell:<w$}", w = widths[c]) })
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `export --format csv`: one row per trial, parameters and outputs as columns.
+pub fn csv(record: &CampaignRecord, trials: &[TrialRecord]) -> String {
+    let params = param_names(record);
+    let outputs = output_names(trials);
+    let mut header: Vec<String> = vec!["campaign".into(), "index".into(), "status".into()];
+    header.extend(params.iter().cloned());
+    header.extend(outputs.iter().cloned());
+    header.extend(["failure_reason", "attempts", "planner", "planner_version", "twin", "twin_version", "started_at", "ended_at", "duration_s"].map(String::from));
+    let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",") + "\n";
+    for t in trials {
+        let mut row = vec![record.id.clone(), t.index.to_string(), t.status.to_string()];
+        row.extend(params.iter().map(|p| t.inputs.get(p).map_or(String::new(), Value::to_string)));
+        row.extend(outputs.iter().map(|o| t.outputs.as_ref().and_then(|m| m.get(o)).map_or(String::new(), |v| format!("{v:?}"))));
+        row.push(t.failure_reason.clone().unwrap_or_default());
+        row.push(t.attempts.to_string());
+        row.extend([t.planner_name.clone(), t.planner_version.clone(), t.twin_name.clone(), t.twin_version.clone()]);
+        row.push(t.started_at.map(rfc3339).unwrap_or_default());
+        row.push(t.ended_at.map(rfc3339).unwrap_or_default());
+        row.push(duration_s(t).map_or(String::new(), |d| format!("{d}")));
+        out += &(row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\n");
+    }
+    out
+}
+
+/// `export --format jsonl`: one JSON object per trial per line.
+pub fn jsonl(_record: &CampaignRecord, trials: &[TrialRecord]) -> String {
+    trials.iter().map(|t| trial_json(t).to_string() + "\n").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29T12:34:56.789Z: a leap day in a century leap year.
+        assert_eq!(rfc3339(951_827_696_789), "2000-02-29T12:34:56.789Z");
+        assert_eq!(rfc3339(1_795_724_237_000), "2026-11-26T20:17:17.000Z");
+    }
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\"\nnow"), "\"say \"\"hi\"\"\nnow\"");
+    }
+}

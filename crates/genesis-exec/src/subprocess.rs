@@ -1,0 +1,225 @@
+//! External programs as twins, over the JSON stdin/stdout protocol.
+//!
+//! The program gets one JSON object with every input on stdin and prints
+//! one JSON object of numeric outputs as the last line of stdout. Anything
+//! else (non-zero exit, timeout, garbage, NaN) is a failed trial whose
+//! reason quotes the end of the program's stderr.
+
+use genesis_core::{Inputs, Outputs, Twin, TwinError, TwinSpec};
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+/// How much of stderr a failure reason quotes.
+const STDERR_TAIL_LINES: usize = 20;
+const STDERR_TAIL_CHARS: usize = 2000;
+
+/// A user's program, run once per trial.
+pub struct SubprocessTwin {
+    spec: TwinSpec,
+    program: PathBuf,
+    args: Vec<String>,
+    cwd: PathBuf,
+    timeout: Duration,
+}
+
+impl SubprocessTwin {
+    /// `command[0]` is the program (a bare name is looked up on PATH; a
+    /// relative path resolves against `base_dir`, the campaign file's
+    /// folder); the program runs with `base_dir` as working directory, so
+    /// relative arguments resolve there too.
+    pub fn new(command: &[String], base_dir: &Path, timeout_s: f64, outputs: Option<&[String]>) -> Self {
+        let first = Path::new(&command[0]);
+        let program = if first.is_relative() && command[0].contains('/') {
+            base_dir.join(first)
+        } else {
+            first.to_path_buf()
+        };
+        let declared = outputs.unwrap_or_default();
+        SubprocessTwin {
+            spec: TwinSpec {
+                name: format!("command:{}", command.join(" ")),
+                version: "unversioned".into(),
+                description: format!("external program `{}` (JSON stdin/stdout protocol)", command.join(" ")),
+                inputs: vec![],
+                outputs: declared
+                    .iter()
+                    .map(|n| genesis_core::IoSpec { name: n.clone(), unit: None, low: None, high: None, default: None, description: String::new() })
+                    .collect(),
+                open_inputs: true,
+                open_outputs: outputs.is_none(),
+                optimum: None,
+            },
+            program,
+            args: command[1..].to_vec(),
+            cwd: base_dir.to_path_buf(),
+            timeout: Duration::from_secs_f64(timeout_s),
+        }
+    }
+}
+
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let start = lines.len().saturating_sub(STDERR_TAIL_LINES);
+    let joined = lines[start..].join("\n");
+    let skip = joined.chars().count().saturating_sub(STDERR_TAIL_CHARS);
+    joined.chars().skip(skip).collect()
+}
+
+fn with_stderr(message: String, stderr: &str) -> TwinError {
+    let t = tail(stderr);
+    if t.is_empty() {
+        TwinError::Failed(format!("{message} (stderr empty)"))
+    } else {
+        TwinError::Failed(format!("{message}; stderr tail:\n{t}"))
+    }
+}
+
+/// Kills the program and everything it started (it leads its own group).
+fn kill_group(pid: u32) {
+    // SAFETY: plain syscall on a process group we created; no memory involved.
+    unsafe {
+        libc::kill(-(pid as i32), libc::SIGKILL);
+    }
+}
+
+/// Reads the outputs from the last non-empty line of stdout.
+pub(crate) fn parse_outputs(stdout: &str) -> Result<Outputs, String> {
+    let Some(line) = stdout.lines().rev().map(str::trim).find(|l| !l.is_empty()) else {
+        return Err("printed nothing on stdout; expected a JSON object of outputs as the last line".into());
+    };
+    let quoted = |what: &str| format!("{what}: `{}`", line.chars().take(200).collect::<String>());
+    // Python's json.dumps writes NaN and Infinity, which are not JSON; read
+    // them anyway so the failure can say which output was not finite.
+    let value: serde_json::Value = serde_json::from_str(line)
+        .or_else(|_| {
+            let patched = line.replace("-Infinity", "\"-Infinity\"").replace("Infinity", "\"Infinity\"");
+            let patched = patched.replace("\"-\"Infinity\"\"", "\"-Infinity\"").replace("NaN", "\"NaN\"");
+            serde_json::from_str(&patched)
+        })
+        .map_err(|_| quoted("the last line of stdout is not JSON"))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(quoted("the last line of stdout is not a JSON object"));
+    };
+    let mut outputs = Outputs::new();
+    for (name, v) in map {
+        let x = match &v {
+            serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("output `{name}` is out of range"))?,
+            serde_json::Value::String(s) if ["NaN", "Infinity", "-Infinity"].contains(&s.as_str()) => {
+                return Err(format!("output `{name}` is {s}, not a finite number"));
+            }
+            other => return Err(format!("output `{name}` is not a number: {other}")),
+        };
+        outputs.insert(name, x);
+    }
+    Ok(outputs)
+}
+
+impl Twin for SubprocessTwin {
+    fn spec(&self) -> &TwinSpec {
+        &self.spec
+    }
+
+    fn evaluate(&self, inputs: &Inputs) -> Result<Outputs, TwinError> {
+        let payload = serde_json::to_string(inputs).expect("inputs serialise");
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .current_dir(&self.cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| TwinError::Failed(format!("cannot start `{}`: {e}", self.program.display())))?;
+        let pid = child.id();
+        let mut stdin = child.stdin.take().expect("piped");
+        let mut out_pipe = child.stdout.take().expect("piped");
+        let mut err_pipe = child.stderr.take().expect("piped");
+        // Readers and writer run on their own threads so a chatty program
+        // never blocks on a full pipe.
+        let writer = thread::spawn(move || {
+            // A program that exits without reading stdin is not an error here.
+            let _ = stdin.write_all(payload.as_bytes()).and_then(|_| stdin.write_all(b"\n"));
+        });
+        let out_reader = thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = out_pipe.read_to_end(&mut s);
+            String::from_utf8_lossy(&s).into_owned()
+        });
+        let err_reader = thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = err_pipe.read_to_end(&mut s);
+            String::from_utf8_lossy(&s).into_owned()
+        });
+        let status = child
+            .wait_timeout(self.timeout)
+            .map_err(|e| TwinError::Failed(format!("waiting for the program failed: {e}")))?;
+        let status = match status {
+            Some(s) => {
+                // The program is done; reap helpers it may have left behind.
+                kill_group(pid);
+                s
+            }
+            None => {
+                kill_group(pid);
+                let _ = child.wait();
+                let _ = (writer.join(), out_reader.join(), err_reader.join());
+                return Err(TwinError::Timeout(self.timeout.as_secs_f64()));
+            }
+        };
+        let _ = writer.join();
+        let stdout = out_reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        if !status.success() {
+            let how = match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(sig)) => format!("killed by signal {sig}"),
+                (None, None) => "ended abnormally".to_string(),
+            };
+            return Err(with_stderr(format!("program {how}"), &stderr));
+        }
+        parse_outputs(&stdout).map_err(|m| with_stderr(m, &stderr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(stdout: &str, expect: Result<&[(&str, f64)], &str>) {
+        let got = parse_outputs(stdout);
+        match expect {
+            Ok(pairs) => {
+                let want: Outputs = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+                assert_eq!(got, Ok(want), "{stdout:?}");
+            }
+            Err(fragment) => {
+                let e = got.expect_err(stdout);
+                assert!(e.contains(fragment), "{stdout:?} gave {e:?}, wanted {fragment:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn protocol_output_parsing() {
+        check("progress 10%\n{\"f\": 1.5, \"g\": -2}\n\n", Ok(&[("f", 1.5), ("g", -2.0)]));
+        check("", Err("printed nothing"));
+        check("hello world", Err("not JSON: `hello world`"));
+        check("[1, 2]", Err("not a JSON object"));
+        check("{\"f\": NaN}", Err("output `f` is NaN"));
+        check("{\"f\": -Infinity}", Err("output `f` is -Infinity"));
+        check("{\"f\": Infinity, \"g\": 1}", Err("output `f` is Infinity"));
+        check("{\"f\": \"high\"}", Err("output `f` is not a number"));
+    }
+
+    #[test]
+    fn stderr_tail_keeps_the_end() {
+        let long: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let t = tail(&long);
+        assert!(t.starts_with("line 80") && t.ends_with("line 99"), "{t}");
+    }
+}
