@@ -292,9 +292,15 @@ impl Checker<'_> {
 
 /// Parses and validates a campaign file. `origin` names the file in errors.
 pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError> {
-    let raw: RawCampaign = toml::from_str(source).map_err(|e| match e.span() {
-        Some(span) => Diagnostic::at(source, origin, span, None, e.message().trim()),
-        None => Diagnostic::whole(origin, None, e.message().trim()),
+    let raw: RawCampaign = toml::from_str(source).map_err(|e| {
+        let message = plain_types(e.message().trim());
+        match e.span() {
+            Some(span) => {
+                let field = field_at(source, span.start);
+                Diagnostic::at(source, origin, span, field.as_deref(), message)
+            }
+            None => Diagnostic::whole(origin, None, message),
+        }
     })?;
     let mut ck = Checker { source, origin, spans: BTreeMap::new() };
 
@@ -405,6 +411,37 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         source: source.to_string(),
         origin: origin.to_string(),
         spans: ck.spans,
+    })
+}
+
+/// Serde names Rust types in its messages; scientists read TOML types.
+fn plain_types(message: &str) -> String {
+    message
+        .replace("expected i64", "expected an integer")
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected a table")
+}
+
+/// The dotted field a byte offset falls in, read from the text itself: the
+/// key on its line, under the nearest `[table]` header above. Used for
+/// serde errors, which carry a span but no field path.
+fn field_at(source: &str, offset: usize) -> Option<String> {
+    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[line_start..].lines().next().unwrap_or("");
+    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"'))?;
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = source[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
     })
 }
 

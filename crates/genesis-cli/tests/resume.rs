@@ -1,0 +1,139 @@
+//! A campaign killed with SIGKILL mid-run and resumed ends with exactly
+//! `budget` finished trials, no duplicate indices, and no finished result
+//! lost or changed.
+
+mod common;
+use common::Genesis;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const SLOW_TWIN: &str = r#"
+import json, sys, time
+x = json.load(sys.stdin)
+time.sleep(0.15)
+print(json.dumps({"f": x["x1"] ** 2 + x["x2"]}))
+"#;
+
+fn campaign(g: &Genesis) -> std::path::PathBuf {
+    g.file("slow.py", SLOW_TWIN);
+    g.file(
+        "slow.toml",
+        r#"
+name = "slow"
+budget = 24
+batch = 3
+workers = 2
+seed = 5
+[twin]
+command = ["python3", "slow.py"]
+timeout_s = 20
+[parameters.x1]
+type = "float"
+low = -1.0
+high = 1.0
+[parameters.x2]
+type = "int"
+low = 0
+high = 3
+[objectives.f]
+goal = "minimize"
+"#,
+    )
+}
+
+fn show(g: &Genesis, id: &str) -> Value {
+    g.run(&["show", id, "--json"]).ok().json()
+}
+
+fn finished(trials: &Value) -> Vec<Value> {
+    trials
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "completed" || t["status"] == "failed")
+        .cloned()
+        .collect()
+}
+
+/// Starts the campaign, waits until `after` trials finished, then kills -9.
+fn kill_midway(g: &Genesis, file: &std::path::Path, after: usize) -> String {
+    let mut child = g.command(&["run", file.to_str().unwrap(), "--json"]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "campaign never got going");
+        std::thread::sleep(Duration::from_millis(50));
+        if !g.workspace().join("genesis.db").exists() {
+            continue;
+        }
+        let list = g.run(&["list", "--json"]);
+        if list.code != 0 {
+            continue;
+        }
+        let list = list.json();
+        if let Some(c) = list.as_array().unwrap().first()
+            && c["completed"].as_u64().unwrap() >= after as u64
+        {
+            child.kill().unwrap(); // SIGKILL on Unix
+            child.wait().unwrap();
+            return c["id"].as_str().unwrap().to_string();
+        }
+    }
+}
+
+#[test]
+fn kill_9_then_resume_finishes_exactly_the_budget() {
+    let g = Genesis::new();
+    let file = campaign(&g);
+    let id = kill_midway(&g, &file, 5);
+
+    let before = show(&g, &id);
+    assert_eq!(before["status"], "running");
+    let done_before = finished(&before["trials"]);
+    assert!(done_before.len() >= 5 && done_before.len() < 24, "{}", done_before.len());
+    let interrupted = before["counts"]["running"].as_u64().unwrap();
+
+    let report = g.run(&["run", file.to_str().unwrap(), "--resume", "--json"]).ok().json();
+    assert_eq!(report["campaign"], id.as_str());
+    assert_eq!(report["status"], "completed");
+    assert_eq!(report["trials"]["requeued_after_interruption"], interrupted);
+
+    let after = show(&g, &id);
+    let trials = after["trials"].as_array().unwrap();
+    assert_eq!(finished(&after["trials"]).len(), 24, "exactly the budget");
+    let indices: Vec<u64> = trials.iter().map(|t| t["index"].as_u64().unwrap()).collect();
+    assert_eq!(indices, (0..24).collect::<Vec<_>>(), "no duplicates, no gaps");
+    for t in &done_before {
+        let now = &trials[t["index"].as_u64().unwrap() as usize];
+        assert_eq!(now, t, "a result finished before the kill must not change");
+    }
+    // The resumed campaign proposes exactly what an uninterrupted one would.
+    let g2 = Genesis::new();
+    let file2 = campaign(&g2);
+    let clean = g2.run(&["run", file2.to_str().unwrap(), "--json"]).ok().json();
+    let clean_trials = show(&g2, clean["campaign"].as_str().unwrap())["trials"].clone();
+    for (a, b) in trials.iter().zip(clean_trials.as_array().unwrap()) {
+        assert_eq!(a["params"], b["params"]);
+        assert_eq!(a["outputs"], b["outputs"]);
+    }
+    assert_eq!(report["best"]["objectives"], clean["best"]["objectives"]);
+}
+
+#[test]
+fn resume_by_id_and_refusals() {
+    let g = Genesis::new();
+    let file = campaign(&g);
+    let id = kill_midway(&g, &file, 2);
+    // A changed file cannot silently continue the old campaign.
+    let text = std::fs::read_to_string(&file).unwrap().replace("budget = 24", "budget = 30");
+    std::fs::write(&file, text).unwrap();
+    let refused = g.run(&["run", file.to_str().unwrap(), "--resume"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("has changed since campaign"), "{}", refused.stderr);
+    // `genesis resume ID` finishes it as it was started.
+    let report = g.run(&["resume", &id, "--json"]).ok().json();
+    assert_eq!(report["trials"]["completed"], 24);
+    // A completed campaign is not resumed again.
+    let again = g.run(&["resume", &id]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("is completed"), "{}", again.stderr);
+}
