@@ -121,7 +121,11 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     let ws = cli.workspace;
     match cli.command {
-        Command::Run { campaign, resume, json } => run_file(&ws, &campaign, resume, json),
+        Command::Run {
+            campaign,
+            resume,
+            json,
+        } => run_file(&ws, &campaign, resume, json),
         Command::Resume { id, json } => {
             let mut store = open_store(&ws)?;
             let record = find(&store, &id)?;
@@ -167,7 +171,8 @@ fn db_path(ws: &Path) -> PathBuf {
 }
 
 fn open_store(ws: &Path) -> Result<Store> {
-    std::fs::create_dir_all(ws).with_context(|| format!("cannot create workspace {}", ws.display()))?;
+    std::fs::create_dir_all(ws)
+        .with_context(|| format!("cannot create workspace {}", ws.display()))?;
     Store::open(&db_path(ws)).with_context(|| format!("cannot open the store in {}", ws.display()))
 }
 
@@ -193,14 +198,21 @@ fn find(store: &Store, id: &str) -> Result<CampaignRecord> {
 }
 
 fn prepare_stored(record: &CampaignRecord) -> Result<Prepared> {
-    genesis_engine::prepare(&record.source_text, &record.source_path, Path::new(&record.base_dir))
-        .map_err(|d| BadInput(d.to_string()).into())
+    genesis_engine::prepare(
+        &record.source_text,
+        &record.source_path,
+        Path::new(&record.base_dir),
+    )
+    .map_err(|d| BadInput(d.to_string()).into())
 }
 
 fn run_file(ws: &Path, file: &Path, resume: bool, json: bool) -> Result<()> {
     let source = std::fs::read_to_string(file)
         .map_err(|e| BadInput(format!("cannot read campaign file {}: {e}", file.display())))?;
-    let base_dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base_dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let base_dir = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
     // Validate everything before the workspace is touched: bad input leaves no trace.
     let prepared = genesis_engine::prepare(&source, &file.display().to_string(), &base_dir)
@@ -231,15 +243,25 @@ fn run_file(ws: &Path, file: &Path, resume: bool, json: bool) -> Result<()> {
 }
 
 fn owner() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
-fn execute(store: &mut Store, record: &CampaignRecord, prepared: &Prepared, json: bool) -> Result<()> {
+fn execute(
+    store: &mut Store,
+    record: &CampaignRecord,
+    prepared: &Prepared,
+    json: bool,
+) -> Result<()> {
     let mut progress = Progress::new(record, json);
     let report = genesis_engine::run(store, record, prepared, &mut progress)?;
     progress.bar.finish_and_clear();
     if json {
-        println!("{}", serde_json::to_string_pretty(&output::report_json(record, &report))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output::report_json(record, &report))?
+        );
     } else {
         output::print_report(record, &report);
     }
@@ -254,13 +276,22 @@ struct Progress {
 
 impl Progress {
     fn new(record: &CampaignRecord, quiet: bool) -> Self {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(record.spec.budget) };
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(record.spec.budget)
+        };
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{spinner} {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+            )
+            .expect("valid template"),
         );
         bar.set_prefix(format!("{} {}", record.name, record.id));
-        Progress { bar, objective: record.spec.objectives[0].name.clone() }
+        Progress {
+            bar,
+            objective: record.spec.objectives[0].name.clone(),
+        }
     }
 }
 
@@ -269,12 +300,20 @@ impl Observer for Progress {
         self.bar.set_position(counts.finished());
     }
 
-    fn trial_finished(&mut self, _trial: &TrialRecord, best: Option<&TrialRecord>, counts: TrialCounts) {
+    fn trial_finished(
+        &mut self,
+        _trial: &TrialRecord,
+        best: Option<&TrialRecord>,
+        counts: TrialCounts,
+    ) {
         self.bar.set_position(counts.finished());
         let best = best
             .and_then(|b| b.outputs.as_ref()?.get(&self.objective).copied())
             .map_or("-".to_string(), |v| format!("{v:.6}"));
-        self.bar.set_message(format!("best {} = {best}, {} failed", self.objective, counts.failed));
+        self.bar.set_message(format!(
+            "best {} = {best}, {} failed",
+            self.objective, counts.failed
+        ));
     }
 }
 

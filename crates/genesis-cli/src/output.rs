@@ -122,14 +122,23 @@ pub fn print_report(record: &CampaignRecord, report: &Report) {
         record.spec.budget
     );
     if report.requeued > 0 {
-        println!("resumed    {} interrupted trial(s) were run again", report.requeued);
+        println!(
+            "resumed    {} interrupted trial(s) were run again",
+            report.requeued
+        );
     }
     println!("time       {:.2} s", report.elapsed.as_secs_f64());
     match &report.best {
         None => println!("best       none (no completed, feasible trial)"),
         Some(b) => {
             println!("best       trial #{}", b.index);
-            let width = b.inputs.keys().chain(record.spec.objectives.iter().map(|o| &o.name)).map(String::len).max().unwrap_or(1);
+            let width = b
+                .inputs
+                .keys()
+                .chain(record.spec.objectives.iter().map(|o| &o.name))
+                .map(String::len)
+                .max()
+                .unwrap_or(1);
             for (k, v) in &b.inputs {
                 println!("  {k:<width$} = {v}{}", unit_of(record, k));
             }
@@ -173,7 +182,10 @@ pub fn list(store: &Store, json: bool) -> Result<()> {
         println!("no campaigns yet");
         return Ok(());
     }
-    println!("{:<8}  {:<20}  {:<9}  {:>9}  {:>6}  {:<18}  {:<24}  created", "id", "name", "status", "finished", "failed", "twin", "best");
+    println!(
+        "{:<8}  {:<20}  {:<9}  {:>9}  {:>6}  {:<18}  {:<24}  created",
+        "id", "name", "status", "finished", "failed", "twin", "best"
+    );
     for (c, n, obj, best) in rows {
         let best = best.map_or("-".to_string(), |v| format!("{obj} = {v:.6}"));
         println!(
@@ -192,12 +204,22 @@ pub fn list(store: &Store, json: bool) -> Result<()> {
 }
 
 fn output_names(trials: &[TrialRecord]) -> Vec<String> {
-    let names: BTreeSet<&String> = trials.iter().filter_map(|t| t.outputs.as_ref()).flat_map(|o| o.keys()).collect();
+    let names: BTreeSet<&String> = trials
+        .iter()
+        .filter_map(|t| t.outputs.as_ref())
+        .flat_map(|o| o.keys())
+        .collect();
     names.into_iter().cloned().collect()
 }
 
 fn param_names(record: &CampaignRecord) -> Vec<String> {
-    record.spec.space.parameters.iter().map(|p| p.name.clone()).collect()
+    record
+        .spec
+        .space
+        .parameters
+        .iter()
+        .map(|p| p.name.clone())
+        .collect()
 }
 
 /// `genesis show`.
@@ -220,8 +242,14 @@ pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("campaign   {} ({})  {}", record.name, record.id, record.status);
-    println!("twin       {} {}   planner {} (seed {})", record.twin_name, record.twin_version, record.spec.planner, record.spec.seed);
+    println!(
+        "campaign   {} ({})  {}",
+        record.name, record.id, record.status
+    );
+    println!(
+        "twin       {} {}   planner {} (seed {})",
+        record.twin_name, record.twin_version, record.spec.planner, record.spec.seed
+    );
     println!(
         "trials     {} completed, {} failed, {} running, {} pending (budget {})",
         counts.completed, counts.failed, counts.running, counts.pending, record.spec.budget
@@ -240,12 +268,26 @@ pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {
     let mut table = vec![header];
     for t in &trials {
         let mut row = vec![t.index.to_string(), t.status.to_string()];
-        row.extend(params.iter().map(|p| t.inputs.get(p).map_or(String::new(), fmt_value)));
+        row.extend(
+            params
+                .iter()
+                .map(|p| t.inputs.get(p).map_or(String::new(), fmt_value)),
+        );
         row.extend(outputs.iter().map(|o| {
-            t.outputs.as_ref().and_then(|out| out.get(o)).map_or(String::new(), |v| format!("{v:.6}"))
+            t.outputs
+                .as_ref()
+                .and_then(|out| out.get(o))
+                .map_or(String::new(), |v| format!("{v:.6}"))
         }));
         row.push(duration_s(t).map_or(String::new(), |d| format!("{d:.3}")));
-        let mut note = t.failure_reason.as_deref().unwrap_or("").lines().next().unwrap_or("").to_string();
+        let mut note = t
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
         if best.is_some_and(|b| b.id == t.id) {
             note = "best".into();
         }
@@ -268,12 +310,20 @@ fn fmt_value(v: &Value) -> String {
 
 fn print_table(rows: &[Vec<String>]) {
     let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     for r in rows {
         let line: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(c, cell)| if c + 1 == cols { cell.clone() } else { format!("{cell:<w$}", w = widths[c]) })
+            .map(|(c, cell)| {
+                if c + 1 == cols {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}", w = widths[c])
+                }
+            })
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
@@ -294,26 +344,66 @@ pub fn csv(record: &CampaignRecord, trials: &[TrialRecord]) -> String {
     let mut header: Vec<String> = vec!["campaign".into(), "index".into(), "status".into()];
     header.extend(params.iter().cloned());
     header.extend(outputs.iter().cloned());
-    header.extend(["failure_reason", "attempts", "planner", "planner_version", "twin", "twin_version", "started_at", "ended_at", "duration_s"].map(String::from));
-    let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",") + "\n";
+    header.extend(
+        [
+            "failure_reason",
+            "attempts",
+            "planner",
+            "planner_version",
+            "twin",
+            "twin_version",
+            "started_at",
+            "ended_at",
+            "duration_s",
+        ]
+        .map(String::from),
+    );
+    let mut out = header
+        .iter()
+        .map(|h| csv_field(h))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
     for t in trials {
         let mut row = vec![record.id.clone(), t.index.to_string(), t.status.to_string()];
-        row.extend(params.iter().map(|p| t.inputs.get(p).map_or(String::new(), Value::to_string)));
-        row.extend(outputs.iter().map(|o| t.outputs.as_ref().and_then(|m| m.get(o)).map_or(String::new(), |v| format!("{v:?}"))));
+        row.extend(
+            params
+                .iter()
+                .map(|p| t.inputs.get(p).map_or(String::new(), Value::to_string)),
+        );
+        row.extend(outputs.iter().map(|o| {
+            t.outputs
+                .as_ref()
+                .and_then(|m| m.get(o))
+                .map_or(String::new(), |v| format!("{v:?}"))
+        }));
         row.push(t.failure_reason.clone().unwrap_or_default());
         row.push(t.attempts.to_string());
-        row.extend([t.planner_name.clone(), t.planner_version.clone(), t.twin_name.clone(), t.twin_version.clone()]);
+        row.extend([
+            t.planner_name.clone(),
+            t.planner_version.clone(),
+            t.twin_name.clone(),
+            t.twin_version.clone(),
+        ]);
         row.push(t.started_at.map(rfc3339).unwrap_or_default());
         row.push(t.ended_at.map(rfc3339).unwrap_or_default());
         row.push(duration_s(t).map_or(String::new(), |d| format!("{d}")));
-        out += &(row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\n");
+        out += &(row
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\n");
     }
     out
 }
 
 /// `export --format jsonl`: one JSON object per trial per line.
 pub fn jsonl(_record: &CampaignRecord, trials: &[TrialRecord]) -> String {
-    trials.iter().map(|t| trial_json(t).to_string() + "\n").collect()
+    trials
+        .iter()
+        .map(|t| trial_json(t).to_string() + "\n")
+        .collect()
 }
 
 #[cfg(test)]

@@ -72,11 +72,25 @@ fn describe(name: &str, json: bool) -> Result<()> {
     println!("{} {}\n{}\n", s.name, s.version, s.description);
     println!("inputs:");
     for i in &s.inputs {
-        println!("  {:<8} [{}]  in [{}, {}]  {}", i.name, i.unit.as_deref().unwrap_or("-"), bound(i.low), bound(i.high), i.description);
+        let line = format!(
+            "  {:<8} [{}]  in [{}, {}]  {}",
+            i.name,
+            i.unit.as_deref().unwrap_or("-"),
+            bound(i.low),
+            bound(i.high),
+            i.description
+        );
+        println!("{}", line.trim_end());
     }
     println!("outputs:");
     for o in &s.outputs {
-        println!("  {:<8} [{}]  {}", o.name, o.unit.as_deref().unwrap_or("-"), o.description);
+        let line = format!(
+            "  {:<8} [{}]  {}",
+            o.name,
+            o.unit.as_deref().unwrap_or("-"),
+            o.description
+        );
+        println!("{}", line.trim_end());
     }
     if let Some(opt) = &s.optimum {
         println!("known optimum: {opt}");
@@ -102,15 +116,24 @@ fn parse_assignment(text: &str) -> Result<(String, Value)> {
 }
 
 fn eval(name: &str, assignments: &[String], json: bool) -> Result<()> {
-    let inputs: Inputs = assignments.iter().map(|a| parse_assignment(a)).collect::<Result<_>>()?;
+    let inputs: Inputs = assignments
+        .iter()
+        .map(|a| parse_assignment(a))
+        .collect::<Result<_>>()?;
     let names: Vec<&str> = inputs.keys().map(String::as_str).collect();
     let twin = resolve(name, &names)?;
     let spec = twin.spec();
     if let Some(unknown) = inputs.keys().find(|k| spec.input(k).is_none()) {
         let known: Vec<&str> = spec.inputs.iter().map(|i| i.name.as_str()).collect();
-        return Err(BadInput(format!("twin `{name}` has no input `{unknown}`\nhint: its inputs are: {}", known.join(", "))).into());
+        return Err(BadInput(format!(
+            "twin `{name}` has no input `{unknown}`\nhint: its inputs are: {}",
+            known.join(", ")
+        ))
+        .into());
     }
-    let outputs = twin.evaluate(&inputs).map_err(|e| BadInput(format!("{name}: {e}")))?;
+    let outputs = twin
+        .evaluate(&inputs)
+        .map_err(|e| BadInput(format!("{name}: {e}")))?;
     if json {
         let doc = json!({ "twin": spec.name, "version": spec.version, "inputs": inputs, "outputs": outputs });
         println!("{}", serde_json::to_string_pretty(&doc)?);

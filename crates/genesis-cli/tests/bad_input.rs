@@ -19,7 +19,10 @@ fn invalid_campaigns_are_refused_and_leave_no_trace() {
         let run = g.run(&["run", rel]);
         assert_eq!(run.code, 2, "{rel} should exit 2\nstderr:\n{}", run.stderr);
         assert!(run.stdout.is_empty(), "{rel}: stdout {:?}", run.stdout);
-        assert!(!g.workspace().exists(), "{rel}: bad input must not create the workspace");
+        assert!(
+            !g.workspace().exists(),
+            "{rel}: bad input must not create the workspace"
+        );
         let name = file.file_stem().unwrap().to_str().unwrap().to_string();
         insta::assert_snapshot!(name, run.stderr);
     }
@@ -30,7 +33,12 @@ fn a_missing_file_is_bad_input() {
     let g = Genesis::new();
     let run = g.run(&["run", "tests/data/no-such-file.toml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("cannot read campaign file tests/data/no-such-file.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot read campaign file tests/data/no-such-file.toml"),
+        "{}",
+        run.stderr
+    );
     assert!(!g.workspace().exists());
 }
 
@@ -39,5 +47,9 @@ fn unknown_campaign_ids_are_bad_input() {
     let g = Genesis::new();
     let run = g.run(&["show", "deadbeef"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no Genesis workspace"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no Genesis workspace"),
+        "{}",
+        run.stderr
+    );
 }

@@ -29,8 +29,14 @@ goal = "minimize"
 /// Runs a 2-trial campaign in `mode` and checks each trial's fate.
 fn check(mode: &str, expect_reason: Option<&[&str]>) {
     let g = Genesis::new();
-    let file = g.file("c.toml", &campaign(mode, if mode == "sleep" { 1.0 } else { 30.0 }));
-    let report = g.run(&["run", file.to_str().unwrap(), "--json"]).ok().json();
+    let file = g.file(
+        "c.toml",
+        &campaign(mode, if mode == "sleep" { 1.0 } else { 30.0 }),
+    );
+    let report = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
     assert_eq!(report["status"], "completed", "{mode}");
     let id = report["campaign"].as_str().unwrap();
     let shown = g.run(&["show", id, "--json"]).ok().json();
@@ -68,7 +74,13 @@ fn non_zero_exit_quotes_stderr() {
 
 #[test]
 fn an_exception_quotes_the_traceback() {
-    check("crash", Some(&["exited with status 1", "RuntimeError: simulated solver divergence"]));
+    check(
+        "crash",
+        Some(&[
+            "exited with status 1",
+            "RuntimeError: simulated solver divergence",
+        ]),
+    );
 }
 
 #[test]
@@ -78,7 +90,10 @@ fn a_hung_program_is_killed_at_its_timeout() {
 
 #[test]
 fn non_json_output_is_quoted() {
-    check("nojson", Some(&["not JSON: `the answer is 42`", "mode nojson"]));
+    check(
+        "nojson",
+        Some(&["not JSON: `the answer is 42`", "mode nojson"]),
+    );
     check("empty", Some(&["printed nothing on stdout"]));
     check("notobject", Some(&["not a JSON object"]));
     check("string", Some(&["output `f` is not a number"]));
@@ -100,9 +115,18 @@ fn a_missing_program_is_a_failure() {
     let g = Genesis::new();
     let text = campaign("ok", 5.0).replace("\"python3\"", "\"./no-such-program\"");
     let file = g.file("c.toml", &text);
-    let report = g.run(&["run", file.to_str().unwrap(), "--json"]).ok().json();
+    let report = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
     assert_eq!(report["trials"]["failed"], 2);
-    let shown = g.run(&["show", report["campaign"].as_str().unwrap(), "--json"]).ok().json();
+    let shown = g
+        .run(&["show", report["campaign"].as_str().unwrap(), "--json"])
+        .ok()
+        .json();
     let reason = shown["trials"][0]["failure_reason"].as_str().unwrap();
-    assert!(reason.contains("cannot start") && reason.contains("no-such-program"), "{reason}");
+    assert!(
+        reason.contains("cannot start") && reason.contains("no-such-program"),
+        "{reason}"
+    );
 }

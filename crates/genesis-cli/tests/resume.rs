@@ -55,29 +55,39 @@ fn finished(trials: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// Starts the campaign, waits until `after` trials finished, then kills -9.
-fn kill_midway(g: &Genesis, file: &std::path::Path, after: usize) -> String {
-    let mut child = g.command(&["run", file.to_str().unwrap(), "--json"]).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(Instant::now() < deadline, "campaign never got going");
-        std::thread::sleep(Duration::from_millis(50));
-        if !g.workspace().join("genesis.db").exists() {
-            continue;
-        }
-        let list = g.run(&["list", "--json"]);
-        if list.code != 0 {
-            continue;
-        }
-        let list = list.json();
-        if let Some(c) = list.as_array().unwrap().first()
-            && c["completed"].as_u64().unwrap() >= after as u64
-        {
-            child.kill().unwrap(); // SIGKILL on Unix
-            child.wait().unwrap();
-            return c["id"].as_str().unwrap().to_string();
-        }
+/// The campaign's id once at least `after` of its trials have completed.
+fn completed_at_least(g: &Genesis, after: u64) -> Option<String> {
+    if !g.workspace().join("genesis.db").exists() {
+        return None;
     }
+    let list = g.run(&["list", "--json"]);
+    if list.code != 0 {
+        return None;
+    }
+    let list = list.json();
+    let c = list.as_array()?.first()?;
+    (c["completed"].as_u64()? >= after).then(|| c["id"].as_str().unwrap().to_string())
+}
+
+/// Starts the campaign, waits until `after` trials finished, then kills -9.
+fn kill_midway(g: &Genesis, file: &std::path::Path, after: u64) -> String {
+    let mut child = g
+        .command(&["run", file.to_str().unwrap(), "--json"])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Some(id) = completed_at_least(g, after) {
+            break Some(id);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+    };
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    id.expect("the campaign never got going")
 }
 
 #[test]
@@ -89,10 +99,17 @@ fn kill_9_then_resume_finishes_exactly_the_budget() {
     let before = show(&g, &id);
     assert_eq!(before["status"], "running");
     let done_before = finished(&before["trials"]);
-    assert!(done_before.len() >= 5 && done_before.len() < 24, "{}", done_before.len());
+    assert!(
+        done_before.len() >= 5 && done_before.len() < 24,
+        "{}",
+        done_before.len()
+    );
     let interrupted = before["counts"]["running"].as_u64().unwrap();
 
-    let report = g.run(&["run", file.to_str().unwrap(), "--resume", "--json"]).ok().json();
+    let report = g
+        .run(&["run", file.to_str().unwrap(), "--resume", "--json"])
+        .ok()
+        .json();
     assert_eq!(report["campaign"], id.as_str());
     assert_eq!(report["status"], "completed");
     assert_eq!(report["trials"]["requeued_after_interruption"], interrupted);
@@ -100,8 +117,15 @@ fn kill_9_then_resume_finishes_exactly_the_budget() {
     let after = show(&g, &id);
     let trials = after["trials"].as_array().unwrap();
     assert_eq!(finished(&after["trials"]).len(), 24, "exactly the budget");
-    let indices: Vec<u64> = trials.iter().map(|t| t["index"].as_u64().unwrap()).collect();
-    assert_eq!(indices, (0..24).collect::<Vec<_>>(), "no duplicates, no gaps");
+    let indices: Vec<u64> = trials
+        .iter()
+        .map(|t| t["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        indices,
+        (0..24).collect::<Vec<_>>(),
+        "no duplicates, no gaps"
+    );
     for t in &done_before {
         let now = &trials[t["index"].as_u64().unwrap() as usize];
         assert_eq!(now, t, "a result finished before the kill must not change");
@@ -109,7 +133,10 @@ fn kill_9_then_resume_finishes_exactly_the_budget() {
     // The resumed campaign proposes exactly what an uninterrupted one would.
     let g2 = Genesis::new();
     let file2 = campaign(&g2);
-    let clean = g2.run(&["run", file2.to_str().unwrap(), "--json"]).ok().json();
+    let clean = g2
+        .run(&["run", file2.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
     let clean_trials = show(&g2, clean["campaign"].as_str().unwrap())["trials"].clone();
     for (a, b) in trials.iter().zip(clean_trials.as_array().unwrap()) {
         assert_eq!(a["params"], b["params"]);
@@ -124,11 +151,17 @@ fn resume_by_id_and_refusals() {
     let file = campaign(&g);
     let id = kill_midway(&g, &file, 2);
     // A changed file cannot silently continue the old campaign.
-    let text = std::fs::read_to_string(&file).unwrap().replace("budget = 24", "budget = 30");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("budget = 24", "budget = 30");
     std::fs::write(&file, text).unwrap();
     let refused = g.run(&["run", file.to_str().unwrap(), "--resume"]);
     assert_eq!(refused.code, 2);
-    assert!(refused.stderr.contains("has changed since campaign"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("has changed since campaign"),
+        "{}",
+        refused.stderr
+    );
     // `genesis resume ID` finishes it as it was started.
     let report = g.run(&["resume", &id, "--json"]).ok().json();
     assert_eq!(report["trials"]["completed"], 24);

@@ -128,9 +128,13 @@ impl ParsedCampaign {
     /// whole file if the field has no recorded place.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> CampaignError {
         match self.spans.get(path) {
-            Some(span) => {
-                Diagnostic::at(&self.source, &self.origin, span.clone(), Some(path), message)
-            }
+            Some(span) => Diagnostic::at(
+                &self.source,
+                &self.origin,
+                span.clone(),
+                Some(path),
+                message,
+            ),
             None => Diagnostic::whole(&self.origin, Some(path), message),
         }
     }
@@ -277,7 +281,12 @@ impl Checker<'_> {
     }
 
     /// A count (budget, batch, workers) that must be at least 1.
-    fn count(&self, v: Option<&Spanned<i64>>, field: &str, default: u64) -> Result<u64, CampaignError> {
+    fn count(
+        &self,
+        v: Option<&Spanned<i64>>,
+        field: &str,
+        default: u64,
+    ) -> Result<u64, CampaignError> {
         match v {
             None => Ok(default),
             Some(s) if *s.get_ref() >= 1 => Ok(*s.get_ref() as u64),
@@ -302,7 +311,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
             None => Diagnostic::whole(origin, None, message),
         }
     })?;
-    let mut ck = Checker { source, origin, spans: BTreeMap::new() };
+    let mut ck = Checker {
+        source,
+        origin,
+        spans: BTreeMap::new(),
+    };
 
     let name = raw.name.get_ref().trim().to_string();
     if name.is_empty() {
@@ -329,7 +342,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
     };
 
     if raw.parameters.get_ref().is_empty() {
-        return Err(ck.err(raw.parameters.span(), "parameters", "at least one parameter is needed"));
+        return Err(ck.err(
+            raw.parameters.span(),
+            "parameters",
+            "at least one parameter is needed",
+        ));
     }
     let mut parameters = Vec::new();
     for (pname, p) in raw.parameters.get_ref() {
@@ -343,16 +360,24 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         let path = format!("fixed.{fname}");
         ck.spans.insert(path.clone(), v.span());
         if raw.parameters.get_ref().contains_key(fname) {
-            return Err(ck.err(v.span(), &path, format!("`{fname}` is also a parameter; it cannot be both searched and fixed")));
+            return Err(ck.err(
+                v.span(),
+                &path,
+                format!("`{fname}` is also a parameter; it cannot be both searched and fixed"),
+            ));
         }
-        let value = Value::from_toml(v.get_ref()).ok_or_else(|| {
-            ck.err(v.span(), &path, "must be a number, a boolean or a string")
-        })?;
+        let value = Value::from_toml(v.get_ref())
+            .ok_or_else(|| ck.err(v.span(), &path, "must be a number, a boolean or a string"))?;
         fixed.insert(fname.clone(), value);
     }
 
     if raw.objectives.get_ref().is_empty() {
-        return Err(ck.err(raw.objectives.span(), "objectives", "at least one objective is needed")
+        return Err(ck
+            .err(
+                raw.objectives.span(),
+                "objectives",
+                "at least one objective is needed",
+            )
             .with_hint("add e.g. [objectives.f] with goal = \"minimize\""));
     }
     let mut objectives = Vec::new();
@@ -373,7 +398,10 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
                 }
             },
         };
-        objectives.push(Objective { name: oname.clone(), goal });
+        objectives.push(Objective {
+            name: oname.clone(),
+            goal,
+        });
     }
 
     let mut constraints = Vec::new();
@@ -389,7 +417,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         {
             return Err(ck.err(c.span(), &path, format!("min ({lo}) is above max ({hi})")));
         }
-        constraints.push(Constraint { output: cname.clone(), min, max });
+        constraints.push(Constraint {
+            output: cname.clone(),
+            min,
+            max,
+        });
     }
 
     let spec = CampaignSpec {
@@ -427,9 +459,13 @@ fn plain_types(message: &str) -> String {
 /// key on its line, under the nearest `[table]` header above. Used for
 /// serde errors, which carry a span but no field path.
 fn field_at(source: &str, offset: usize) -> Option<String> {
-    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = source[line_start..].lines().next().unwrap_or("");
-    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"'))?;
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"'))?;
     if key.is_empty() || key.starts_with('[') {
         return None;
     }
@@ -449,7 +485,10 @@ fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, Campa
     let span = raw.span();
     let table: RawTwinTable = match raw.get_ref() {
         toml::Value::String(name) => {
-            return Ok(TwinRef::Builtin { name: name.clone(), timeout_s: None });
+            return Ok(TwinRef::Builtin {
+                name: name.clone(),
+                timeout_s: None,
+            });
         }
         toml::Value::Table(t) => t
             .clone()
@@ -462,14 +501,22 @@ fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, Campa
     };
     let timeout_s = match table.timeout_s {
         Some(t) if !(t > 0.0 && t.is_finite()) => {
-            return Err(ck.err(span, "twin.timeout_s", format!("must be a positive number of seconds, got {t}")));
+            return Err(ck.err(
+                span,
+                "twin.timeout_s",
+                format!("must be a positive number of seconds, got {t}"),
+            ));
         }
         t => t,
     };
     match (table.name, table.command) {
         (Some(name), None) => {
             if table.outputs.is_some() {
-                return Err(ck.err(span, "twin.outputs", "built-in twins declare their own outputs"));
+                return Err(ck.err(
+                    span,
+                    "twin.outputs",
+                    "built-in twins declare their own outputs",
+                ));
             }
             Ok(TwinRef::Builtin { name, timeout_s })
         }
@@ -483,8 +530,14 @@ fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, Campa
                 outputs: table.outputs,
             })
         }
-        (Some(_), Some(_)) => Err(ck.err(span, "twin", "give either `name` or `command`, not both")),
-        (None, None) => Err(ck.err(span, "twin", "a [twin] table needs `command` (or `name` for a built-in)")),
+        (Some(_), Some(_)) => {
+            Err(ck.err(span, "twin", "give either `name` or `command`, not both"))
+        }
+        (None, None) => Err(ck.err(
+            span,
+            "twin",
+            "a [twin] table needs `command` (or `name` for a built-in)",
+        )),
     }
 }
 
@@ -498,10 +551,18 @@ fn parse_parameter(
     let kind = p.kind.get_ref().as_str();
     let bounds = || -> Result<(f64, f64), CampaignError> {
         let low = p.low.as_ref().ok_or_else(|| {
-            ck.err(p.kind.span(), &field("low"), format!("a {kind} parameter needs `low`"))
+            ck.err(
+                p.kind.span(),
+                &field("low"),
+                format!("a {kind} parameter needs `low`"),
+            )
         })?;
         let high = p.high.as_ref().ok_or_else(|| {
-            ck.err(p.kind.span(), &field("high"), format!("a {kind} parameter needs `high`"))
+            ck.err(
+                p.kind.span(),
+                &field("high"),
+                format!("a {kind} parameter needs `high`"),
+            )
         })?;
         for (b, f) in [(low, "low"), (high, "high")] {
             if !b.get_ref().is_finite() {
@@ -519,7 +580,11 @@ fn parse_parameter(
         Ok((lo, hi))
     };
     let no_values = || match &p.values {
-        Some(v) => Err(ck.err(v.span(), &field("values"), format!("`values` is only for categorical parameters, not {kind}"))),
+        Some(v) => Err(ck.err(
+            v.span(),
+            &field("values"),
+            format!("`values` is only for categorical parameters, not {kind}"),
+        )),
         None => Ok(()),
     };
     let domain = match kind {
@@ -533,7 +598,11 @@ fn parse_parameter(
                     format!("a log-scale parameter needs low > 0, got {low}"),
                 ));
             }
-            Domain::Float { low, high, log: p.log }
+            Domain::Float {
+                low,
+                high,
+                log: p.log,
+            }
         }
         "int" => {
             no_values()?;
@@ -555,37 +624,62 @@ fn parse_parameter(
                     format!("a log-scale int parameter needs low >= 1, got {low}"),
                 ));
             }
-            Domain::Int { low: low as i64, high: high as i64, log: p.log }
+            Domain::Int {
+                low: low as i64,
+                high: high as i64,
+                log: p.log,
+            }
         }
         "categorical" => {
             if let Some(b) = p.low.as_ref().or(p.high.as_ref()) {
-                return Err(ck.err(b.span(), path, "a categorical parameter takes `values`, not `low`/`high`"));
+                return Err(ck.err(
+                    b.span(),
+                    path,
+                    "a categorical parameter takes `values`, not `low`/`high`",
+                ));
             }
             let values = p.values.as_ref().ok_or_else(|| {
-                ck.err(p.kind.span(), &field("values"), "a categorical parameter needs `values = [...]`")
+                ck.err(
+                    p.kind.span(),
+                    &field("values"),
+                    "a categorical parameter needs `values = [...]`",
+                )
             })?;
             let mut out: Vec<Value> = Vec::new();
             for v in values.get_ref() {
                 let value = Value::from_toml(v).ok_or_else(|| {
-                    ck.err(values.span(), &field("values"), "values must be numbers, booleans or strings")
+                    ck.err(
+                        values.span(),
+                        &field("values"),
+                        "values must be numbers, booleans or strings",
+                    )
                 })?;
                 if out.contains(&value) {
-                    return Err(ck.err(values.span(), &field("values"), format!("value `{value}` is listed twice")));
+                    return Err(ck.err(
+                        values.span(),
+                        &field("values"),
+                        format!("value `{value}` is listed twice"),
+                    ));
                 }
                 out.push(value);
             }
             if out.len() < 2 {
-                return Err(ck.err(values.span(), &field("values"), "needs at least two values to choose from"));
+                return Err(ck.err(
+                    values.span(),
+                    &field("values"),
+                    "needs at least two values to choose from",
+                ));
             }
             Domain::Categorical { values: out }
         }
         other => {
-            return Err(ck.err(
-                p.kind.span(),
-                &field("type"),
-                format!("unknown parameter type `{other}`"),
-            )
-            .with_hint("use \"float\", \"int\" or \"categorical\""));
+            return Err(ck
+                .err(
+                    p.kind.span(),
+                    &field("type"),
+                    format!("unknown parameter type `{other}`"),
+                )
+                .with_hint("use \"float\", \"int\" or \"categorical\""));
         }
     };
     Ok(Parameter {

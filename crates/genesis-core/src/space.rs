@@ -110,31 +110,53 @@ mod tests {
 
     #[test]
     fn floats_map_linearly_and_logarithmically() {
-        let lin = Domain::Float { low: -5.0, high: 10.0, log: false };
+        let lin = Domain::Float {
+            low: -5.0,
+            high: 10.0,
+            log: false,
+        };
         check(lin.clone(), 0.0, Value::Float(-5.0));
         check(lin.clone(), 0.5, Value::Float(2.5));
         check(lin, 1.0, Value::Float(10.0));
-        let log = Domain::Float { low: 1e-3, high: 1e1, log: true };
-        let Value::Float(mid) = log.from_unit(0.5) else { panic!() };
+        let log = Domain::Float {
+            low: 1e-3,
+            high: 1e1,
+            log: true,
+        };
+        let Value::Float(mid) = log.from_unit(0.5) else {
+            panic!()
+        };
         assert!((mid - 0.1).abs() < 1e-12, "{mid}");
     }
 
     #[test]
     fn integers_split_the_interval_evenly() {
-        let d = Domain::Int { low: 1, high: 4, log: false };
+        let d = Domain::Int {
+            low: 1,
+            high: 4,
+            log: false,
+        };
         check(d.clone(), 0.0, Value::Int(1));
         check(d.clone(), 0.24, Value::Int(1));
         check(d.clone(), 0.26, Value::Int(2));
         check(d.clone(), 0.99, Value::Int(4));
         check(d, 1.0, Value::Int(4));
-        let log = Domain::Int { low: 1, high: 1000, log: true };
+        let log = Domain::Int {
+            low: 1,
+            high: 1000,
+            log: true,
+        };
         assert!(log.contains(&log.from_unit(0.0)) && log.contains(&log.from_unit(1.0)));
     }
 
     #[test]
     fn categories_are_equally_likely() {
         let d = Domain::Categorical {
-            values: vec![Value::Text("a".into()), Value::Text("b".into()), Value::Int(3)],
+            values: vec![
+                Value::Text("a".into()),
+                Value::Text("b".into()),
+                Value::Int(3),
+            ],
         };
         check(d.clone(), 0.1, Value::Text("a".into()));
         check(d.clone(), 0.5, Value::Text("b".into()));

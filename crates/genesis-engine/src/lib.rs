@@ -7,11 +7,17 @@
 //! inputs, and the planner (stateless given seed, index and history)
 //! continues exactly where it stopped.
 
+// Diagnostics carry the file, place, excerpt and hint; they are built once
+// per bad input file, so their size on the error path does not matter.
+#![allow(clippy::result_large_err)]
+
 use genesis_core::campaign::{self, ParsedCampaign};
 use genesis_core::{CampaignError, CampaignStatus, Outputs, Twin, TwinRef, best_index};
 use genesis_exec::{Executor, Job, LocalExecutor, SubprocessTwin};
 use genesis_planner::{Observation, PLANNER_NAMES, Planner, SuggestRequest};
-use genesis_store::{CampaignRecord, NewCampaign, NewTrial, Store, StoreError, TrialCounts, TrialRecord};
+use genesis_store::{
+    CampaignRecord, NewCampaign, NewTrial, Store, StoreError, TrialCounts, TrialRecord,
+};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,7 +45,9 @@ pub struct Prepared {
 
 /// Milliseconds since the Unix epoch; all stored times use it.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Parses and checks a campaign file against its twin and planner. Nothing
@@ -65,9 +73,16 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
                     ))
             })?
         }
-        TwinRef::Command { command, timeout_s, outputs } => {
-            Arc::new(SubprocessTwin::new(command, base_dir, *timeout_s, outputs.as_deref()))
-        }
+        TwinRef::Command {
+            command,
+            timeout_s,
+            outputs,
+        } => Arc::new(SubprocessTwin::new(
+            command,
+            base_dir,
+            *timeout_s,
+            outputs.as_deref(),
+        )),
     };
     let planner = genesis_planner::build(&spec.planner, spec.seed).map_err(|e| {
         parsed
@@ -75,11 +90,20 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
             .with_hint(format!("planners are: {}", PLANNER_NAMES.join(", ")))
     })?;
     parsed.check_against(twin.spec())?;
-    Ok(Prepared { parsed, twin, planner, base_dir: base_dir.to_path_buf() })
+    Ok(Prepared {
+        parsed,
+        twin,
+        planner,
+        base_dir: base_dir.to_path_buf(),
+    })
 }
 
 /// Stores a new campaign for `prepared`, owned by `owner`.
-pub fn create(store: &mut Store, prepared: &Prepared, owner: &str) -> Result<CampaignRecord, EngineError> {
+pub fn create(
+    store: &mut Store,
+    prepared: &Prepared,
+    owner: &str,
+) -> Result<CampaignRecord, EngineError> {
     let twin = prepared.twin.spec();
     Ok(store.create_campaign(&NewCampaign {
         spec: &prepared.parsed.spec,
@@ -98,7 +122,13 @@ pub trait Observer {
     /// The loop is about to run; `counts` shows what earlier runs finished.
     fn started(&mut self, _campaign: &CampaignRecord, _counts: TrialCounts) {}
     /// A trial finished; `best` is the best completed trial so far.
-    fn trial_finished(&mut self, _trial: &TrialRecord, _best: Option<&TrialRecord>, _counts: TrialCounts) {}
+    fn trial_finished(
+        &mut self,
+        _trial: &TrialRecord,
+        _best: Option<&TrialRecord>,
+        _counts: TrialCounts,
+    ) {
+    }
 }
 
 /// An observer that shows nothing.
@@ -119,10 +149,18 @@ pub struct RunReport {
 }
 
 /// The best completed, feasible trial of a campaign (see [`best_index`]).
-pub fn best_trial<'a>(spec: &genesis_core::CampaignSpec, trials: &'a [TrialRecord]) -> Option<&'a TrialRecord> {
+pub fn best_trial<'a>(
+    spec: &genesis_core::CampaignSpec,
+    trials: &'a [TrialRecord],
+) -> Option<&'a TrialRecord> {
     let completed: Vec<&TrialRecord> = trials.iter().filter(|t| t.outputs.is_some()).collect();
-    best_index(spec, completed.iter().map(|t| t.outputs.as_ref().expect("filtered")))
-        .map(|i| completed[i])
+    best_index(
+        spec,
+        completed
+            .iter()
+            .map(|t| t.outputs.as_ref().expect("filtered")),
+    )
+    .map(|i| completed[i])
 }
 
 /// Checks that a twin's outputs hold every objective and constrained output
@@ -137,9 +175,18 @@ fn check_outputs(spec: &genesis_core::CampaignSpec, outputs: &Outputs) -> Result
         match outputs.get(name) {
             None => {
                 let got: Vec<&str> = outputs.keys().map(String::as_str).collect();
-                return Err(format!("output `{name}` is missing (got: {})", if got.is_empty() { "nothing".into() } else { got.join(", ") }));
+                return Err(format!(
+                    "output `{name}` is missing (got: {})",
+                    if got.is_empty() {
+                        "nothing".into()
+                    } else {
+                        got.join(", ")
+                    }
+                ));
             }
-            Some(v) if !v.is_finite() => return Err(format!("output `{name}` is {v}, not a finite number")),
+            Some(v) if !v.is_finite() => {
+                return Err(format!("output `{name}` is {v}, not a finite number"));
+            }
             Some(_) => {}
         }
     }
@@ -149,7 +196,9 @@ fn check_outputs(spec: &genesis_core::CampaignSpec, outputs: &Outputs) -> Result
 /// Where trial `id` sits in `trials` (trials are kept in index order, and
 /// trial ids grow with the index, so a binary search finds it).
 fn position(trials: &[TrialRecord], id: i64) -> usize {
-    trials.binary_search_by_key(&id, |t| t.id).expect("every stored trial is tracked")
+    trials
+        .binary_search_by_key(&id, |t| t.id)
+        .expect("every stored trial is tracked")
 }
 
 /// Runs (or resumes) `campaign` until its budget of finished trials is
@@ -160,7 +209,13 @@ pub fn run(
     prepared: &Prepared,
     observer: &mut dyn Observer,
 ) -> Result<RunReport, EngineError> {
-    run_with(store, campaign, prepared, &mut LocalExecutor::new(), observer)
+    run_with(
+        store,
+        campaign,
+        prepared,
+        &mut LocalExecutor::new(),
+        observer,
+    )
 }
 
 /// [`run`] with any executor.
@@ -175,7 +230,10 @@ pub fn run_with(
     let spec = &prepared.parsed.spec;
     let id = campaign.id.as_str();
     if campaign.status != CampaignStatus::Running {
-        return Err(EngineError::NotResumable(campaign.id.clone(), campaign.status));
+        return Err(EngineError::NotResumable(
+            campaign.id.clone(),
+            campaign.status,
+        ));
     }
     let requeued = store.requeue_interrupted(id)?;
     let mut trials = store.trials(id)?;
@@ -202,7 +260,10 @@ pub fn run_with(
                 let observations: Vec<Observation> = trials
                     .iter()
                     .filter(|t| t.status.is_finished())
-                    .map(|t| Observation { inputs: t.inputs.clone(), outputs: t.outputs.clone() })
+                    .map(|t| Observation {
+                        inputs: t.inputs.clone(),
+                        outputs: t.outputs.clone(),
+                    })
                     .collect();
                 let pending: Vec<_> = trials
                     .iter()
@@ -238,7 +299,9 @@ pub fn run_with(
                 }
                 queue.extend(ids);
             }
-            let Some(trial_id) = queue.pop_front() else { break };
+            let Some(trial_id) = queue.pop_front() else {
+                break;
+            };
             store.start_trial(trial_id, now_ms())?;
             let slot = position(&trials, trial_id);
             trials[slot] = store.trial(trial_id)?;

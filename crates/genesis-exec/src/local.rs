@@ -27,7 +27,11 @@ impl LocalExecutor {
     /// An idle executor.
     pub fn new() -> Self {
         let (tx, rx) = mpsc::channel();
-        LocalExecutor { tx, rx, running: HashMap::new() }
+        LocalExecutor {
+            tx,
+            rx,
+            running: HashMap::new(),
+        }
     }
 
     fn next_deadline(&self) -> Option<(i64, Instant)> {
@@ -53,7 +57,11 @@ impl Executor for LocalExecutor {
         std::thread::spawn(move || {
             let result = job.twin.evaluate(&job.inputs);
             // The receiver may be gone if the campaign stopped; nothing to do then.
-            let _ = tx.send(Completion { trial_id: job.trial_id, result, elapsed: start.elapsed() });
+            let _ = tx.send(Completion {
+                trial_id: job.trial_id,
+                result,
+                elapsed: start.elapsed(),
+            });
         });
     }
 

@@ -32,7 +32,12 @@ impl SubprocessTwin {
     /// relative path resolves against `base_dir`, the campaign file's
     /// folder); the program runs with `base_dir` as working directory, so
     /// relative arguments resolve there too.
-    pub fn new(command: &[String], base_dir: &Path, timeout_s: f64, outputs: Option<&[String]>) -> Self {
+    pub fn new(
+        command: &[String],
+        base_dir: &Path,
+        timeout_s: f64,
+        outputs: Option<&[String]>,
+    ) -> Self {
         let first = Path::new(&command[0]);
         let program = if first.is_relative() && command[0].contains('/') {
             base_dir.join(first)
@@ -44,11 +49,21 @@ impl SubprocessTwin {
             spec: TwinSpec {
                 name: format!("command:{}", command.join(" ")),
                 version: "unversioned".into(),
-                description: format!("external program `{}` (JSON stdin/stdout protocol)", command.join(" ")),
+                description: format!(
+                    "external program `{}` (JSON stdin/stdout protocol)",
+                    command.join(" ")
+                ),
                 inputs: vec![],
                 outputs: declared
                     .iter()
-                    .map(|n| genesis_core::IoSpec { name: n.clone(), unit: None, low: None, high: None, default: None, description: String::new() })
+                    .map(|n| genesis_core::IoSpec {
+                        name: n.clone(),
+                        unit: None,
+                        low: None,
+                        high: None,
+                        default: None,
+                        description: String::new(),
+                    })
                     .collect(),
                 open_inputs: true,
                 open_outputs: outputs.is_none(),
@@ -90,15 +105,21 @@ fn kill_group(pid: u32) {
 /// Reads the outputs from the last non-empty line of stdout.
 pub(crate) fn parse_outputs(stdout: &str) -> Result<Outputs, String> {
     let Some(line) = stdout.lines().rev().map(str::trim).find(|l| !l.is_empty()) else {
-        return Err("printed nothing on stdout; expected a JSON object of outputs as the last line".into());
+        return Err(
+            "printed nothing on stdout; expected a JSON object of outputs as the last line".into(),
+        );
     };
     let quoted = |what: &str| format!("{what}: `{}`", line.chars().take(200).collect::<String>());
     // Python's json.dumps writes NaN and Infinity, which are not JSON; read
     // them anyway so the failure can say which output was not finite.
     let value: serde_json::Value = serde_json::from_str(line)
         .or_else(|_| {
-            let patched = line.replace("-Infinity", "\"-Infinity\"").replace("Infinity", "\"Infinity\"");
-            let patched = patched.replace("\"-\"Infinity\"\"", "\"-Infinity\"").replace("NaN", "\"NaN\"");
+            let patched = line
+                .replace("-Infinity", "\"-Infinity\"")
+                .replace("Infinity", "\"Infinity\"");
+            let patched = patched
+                .replace("\"-\"Infinity\"\"", "\"-Infinity\"")
+                .replace("NaN", "\"NaN\"");
             serde_json::from_str(&patched)
         })
         .map_err(|_| quoted("the last line of stdout is not JSON"))?;
@@ -108,8 +129,12 @@ pub(crate) fn parse_outputs(stdout: &str) -> Result<Outputs, String> {
     let mut outputs = Outputs::new();
     for (name, v) in map {
         let x = match &v {
-            serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("output `{name}` is out of range"))?,
-            serde_json::Value::String(s) if ["NaN", "Infinity", "-Infinity"].contains(&s.as_str()) => {
+            serde_json::Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| format!("output `{name}` is out of range"))?,
+            serde_json::Value::String(s)
+                if ["NaN", "Infinity", "-Infinity"].contains(&s.as_str()) =>
+            {
                 return Err(format!("output `{name}` is {s}, not a finite number"));
             }
             other => return Err(format!("output `{name}` is not a number: {other}")),
@@ -134,7 +159,9 @@ impl Twin for SubprocessTwin {
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
-            .map_err(|e| TwinError::Failed(format!("cannot start `{}`: {e}", self.program.display())))?;
+            .map_err(|e| {
+                TwinError::Failed(format!("cannot start `{}`: {e}", self.program.display()))
+            })?;
         let pid = child.id();
         let mut stdin = child.stdin.take().expect("piped");
         let mut out_pipe = child.stdout.take().expect("piped");
@@ -143,7 +170,9 @@ impl Twin for SubprocessTwin {
         // never blocks on a full pipe.
         let writer = thread::spawn(move || {
             // A program that exits without reading stdin is not an error here.
-            let _ = stdin.write_all(payload.as_bytes()).and_then(|_| stdin.write_all(b"\n"));
+            let _ = stdin
+                .write_all(payload.as_bytes())
+                .and_then(|_| stdin.write_all(b"\n"));
         });
         let out_reader = thread::spawn(move || {
             let mut s = Vec::new();
@@ -175,7 +204,10 @@ impl Twin for SubprocessTwin {
         let stdout = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
         if !status.success() {
-            let how = match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
+            let how = match (
+                status.code(),
+                std::os::unix::process::ExitStatusExt::signal(&status),
+            ) {
                 (Some(code), _) => format!("exited with status {code}"),
                 (None, Some(sig)) => format!("killed by signal {sig}"),
                 (None, None) => "ended abnormally".to_string(),
@@ -199,14 +231,20 @@ mod tests {
             }
             Err(fragment) => {
                 let e = got.expect_err(stdout);
-                assert!(e.contains(fragment), "{stdout:?} gave {e:?}, wanted {fragment:?}");
+                assert!(
+                    e.contains(fragment),
+                    "{stdout:?} gave {e:?}, wanted {fragment:?}"
+                );
             }
         }
     }
 
     #[test]
     fn protocol_output_parsing() {
-        check("progress 10%\n{\"f\": 1.5, \"g\": -2}\n\n", Ok(&[("f", 1.5), ("g", -2.0)]));
+        check(
+            "progress 10%\n{\"f\": 1.5, \"g\": -2}\n\n",
+            Ok(&[("f", 1.5), ("g", -2.0)]),
+        );
         check("", Err("printed nothing"));
         check("hello world", Err("not JSON: `hello world`"));
         check("[1, 2]", Err("not a JSON object"));

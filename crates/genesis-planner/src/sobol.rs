@@ -23,7 +23,7 @@ impl SobolPlanner {
     }
 
     fn scramble_seed(&self) -> u32 {
-        derive_seed(self.seed, 0x50B0_1) as u32
+        derive_seed(self.seed, 0x0005_0B01) as u32
     }
 }
 

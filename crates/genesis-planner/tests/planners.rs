@@ -5,13 +5,44 @@ use genesis_core::{Domain, Parameter, SearchSpace, Value};
 use genesis_planner::{PLANNER_NAMES, SuggestRequest, build};
 
 fn space() -> SearchSpace {
-    let p = |name: &str, domain| Parameter { name: name.into(), domain, unit: None, description: None };
+    let p = |name: &str, domain| Parameter {
+        name: name.into(),
+        domain,
+        unit: None,
+        description: None,
+    };
     SearchSpace {
         parameters: vec![
-            p("x", Domain::Float { low: -5.0, high: 10.0, log: false }),
-            p("rate", Domain::Float { low: 1e-4, high: 1.0, log: true }),
-            p("n", Domain::Int { low: 1, high: 8, log: false }),
-            p("gas", Domain::Categorical { values: vec![Value::Text("He".into()), Value::Text("Ar".into())] }),
+            p(
+                "x",
+                Domain::Float {
+                    low: -5.0,
+                    high: 10.0,
+                    log: false,
+                },
+            ),
+            p(
+                "rate",
+                Domain::Float {
+                    low: 1e-4,
+                    high: 1.0,
+                    log: true,
+                },
+            ),
+            p(
+                "n",
+                Domain::Int {
+                    low: 1,
+                    high: 8,
+                    log: false,
+                },
+            ),
+            p(
+                "gas",
+                Domain::Categorical {
+                    values: vec![Value::Text("He".into()), Value::Text("Ar".into())],
+                },
+            ),
         ],
     }
 }
@@ -27,7 +58,13 @@ fn ask(name: &str, seed: u64, first_index: u64, count: usize) -> Vec<genesis_cor
         first_index,
         count,
     };
-    build(name, seed).unwrap().suggest(&req).unwrap().into_iter().map(|s| s.inputs).collect()
+    build(name, seed)
+        .unwrap()
+        .suggest(&req)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.inputs)
+        .collect()
 }
 
 #[test]
@@ -36,7 +73,12 @@ fn proposals_lie_in_the_space() {
     for name in PLANNER_NAMES {
         for inputs in ask(name, 3, 0, 256) {
             for p in &space.parameters {
-                assert!(p.domain.contains(&inputs[&p.name]), "{name}: {} = {:?}", p.name, inputs[&p.name]);
+                assert!(
+                    p.domain.contains(&inputs[&p.name]),
+                    "{name}: {} = {:?}",
+                    p.name,
+                    inputs[&p.name]
+                );
             }
         }
     }
@@ -69,14 +111,24 @@ fn sobol_stratifies_every_power_of_two_prefix() {
 #[test]
 fn categories_and_integers_are_balanced_under_sobol() {
     let pts = ask("sobol", 1, 0, 64);
-    let he = pts.iter().filter(|p| p["gas"] == Value::Text("He".into())).count();
+    let he = pts
+        .iter()
+        .filter(|p| p["gas"] == Value::Text("He".into()))
+        .count();
     assert_eq!(he, 32);
     for n in 1..=8 {
-        assert_eq!(pts.iter().filter(|p| p["n"] == Value::Int(n)).count(), 8, "n = {n}");
+        assert_eq!(
+            pts.iter().filter(|p| p["n"] == Value::Int(n)).count(),
+            8,
+            "n = {n}"
+        );
     }
 }
 
 #[test]
 fn unknown_planner_is_named() {
-    assert_eq!(build("bo2", 0).err().unwrap().to_string(), "unknown planner `bo2`");
+    assert_eq!(
+        build("bo2", 0).err().unwrap().to_string(),
+        "unknown planner `bo2`"
+    );
 }

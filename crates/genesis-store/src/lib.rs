@@ -22,7 +22,10 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("stored JSON in {what} is unreadable: {source}")]
-    Json { what: String, source: serde_json::Error },
+    Json {
+        what: String,
+        source: serde_json::Error,
+    },
     #[error("no campaign matches `{0}`")]
     NotFound(String),
     #[error("`{prefix}` matches several campaigns: {matches}")]
@@ -137,7 +140,10 @@ const TRIAL_COLUMNS: &str = "id, campaign_id, idx, status, params_json, outputs_
      started_at, ended_at";
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|source| StoreError::Json { what: what.to_string(), source })
+    serde_json::from_str(text).map_err(|source| StoreError::Json {
+        what: what.to_string(),
+        source,
+    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -169,7 +175,9 @@ impl Store {
 
     /// Schema version the store is at.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Creates a campaign in the default project and returns it.
@@ -177,8 +185,11 @@ impl Store {
         let tx = self.conn.transaction()?;
         let id: String = loop {
             let id: String = tx.query_row("SELECT lower(hex(randomblob(4)))", [], |r| r.get(0))?;
-            let taken: bool =
-                tx.query_row("SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)", [&id], |r| r.get(0))?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM campaigns WHERE id = ?1)",
+                [&id],
+                |r| r.get(0),
+            )?;
             if !taken {
                 break id;
             }
@@ -220,17 +231,41 @@ impl Store {
         ])
     }
 
-    fn campaigns_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<CampaignRecord>> {
+    fn campaigns_where(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<CampaignRecord>> {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN projects p ON p.id = c.project_id {clause}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(args, |row| {
-            Ok((Self::campaign_row(row)?, row.get::<_, i64>(11)?, row.get::<_, i64>(12)?))
+            Ok((
+                Self::campaign_row(row)?,
+                row.get::<_, i64>(11)?,
+                row.get::<_, i64>(12)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let ([id, project, owner, name, status, spec, source_text, source_path, base_dir, twin_name, twin_version], created_at, updated_at) = row?;
+            let (
+                [
+                    id,
+                    project,
+                    owner,
+                    name,
+                    status,
+                    spec,
+                    source_text,
+                    source_path,
+                    base_dir,
+                    twin_name,
+                    twin_version,
+                ],
+                created_at,
+                updated_at,
+            ) = row?;
             out.push(CampaignRecord {
                 spec: json(&spec, &format!("campaign {id}"))?,
                 status: status.parse().map_err(StoreError::Corrupt)?,
@@ -262,7 +297,11 @@ impl Store {
             }
             _ => Err(StoreError::Ambiguous {
                 prefix: id.to_string(),
-                matches: found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+                matches: found
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -283,7 +322,12 @@ impl Store {
     }
 
     /// Marks a campaign completed or cancelled.
-    pub fn set_campaign_status(&mut self, id: &str, status: CampaignStatus, now_ms: i64) -> Result<()> {
+    pub fn set_campaign_status(
+        &mut self,
+        id: &str,
+        status: CampaignStatus,
+        now_ms: i64,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE campaigns SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, status.as_str(), now_ms],
@@ -292,7 +336,12 @@ impl Store {
     }
 
     /// Stores proposed trials, all or none, as `pending`.
-    pub fn add_trials(&mut self, campaign_id: &str, trials: &[NewTrial<'_>], now_ms: i64) -> Result<Vec<i64>> {
+    pub fn add_trials(
+        &mut self,
+        campaign_id: &str,
+        trials: &[NewTrial<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<i64>> {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(trials.len());
         {
@@ -396,14 +445,41 @@ impl Store {
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, i64>(7)?,
-                [r.get::<_, String>(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
-                (r.get::<_, i64>(13)?, r.get::<_, Option<i64>>(14)?, r.get::<_, Option<i64>>(15)?),
+                [
+                    r.get::<_, String>(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                ],
+                (
+                    r.get::<_, i64>(13)?,
+                    r.get::<_, Option<i64>>(14)?,
+                    r.get::<_, Option<i64>>(15)?,
+                ),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, campaign_id, idx, status, params, outputs, failure_reason, attempts, names, times) = row?;
-            let [planner_name, planner_version, planner_reason, twin_name, twin_version] = names;
+            let (
+                id,
+                campaign_id,
+                idx,
+                status,
+                params,
+                outputs,
+                failure_reason,
+                attempts,
+                names,
+                times,
+            ) = row?;
+            let [
+                planner_name,
+                planner_version,
+                planner_reason,
+                twin_name,
+                twin_version,
+            ] = names;
             let what = format!("trial {id}");
             out.push(TrialRecord {
                 id,
@@ -429,11 +505,13 @@ impl Store {
 
     /// Trial counts per state for one campaign.
     pub fn counts(&self, campaign_id: &str) -> Result<TrialCounts> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT status, COUNT(*) FROM trials WHERE campaign_id = ?1 GROUP BY status")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT status, COUNT(*) FROM trials WHERE campaign_id = ?1 GROUP BY status",
+        )?;
         let mut counts = TrialCounts::default();
-        let rows = stmt.query_map([campaign_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
             let n = n as u64;

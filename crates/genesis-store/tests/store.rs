@@ -39,7 +39,10 @@ fn new_campaign(store: &mut Store) -> String {
 }
 
 fn inputs(x: f64) -> Inputs {
-    Inputs::from([("x1".to_string(), Value::Float(x)), ("x2".to_string(), Value::Int(2))])
+    Inputs::from([
+        ("x1".to_string(), Value::Float(x)),
+        ("x2".to_string(), Value::Int(2)),
+    ])
 }
 
 fn add(store: &mut Store, campaign: &str, indices: &[u64]) -> Vec<i64> {
@@ -69,9 +72,13 @@ fn trial_lifecycle_survives_reopening() {
         let campaign = new_campaign(&mut store);
         let ids = add(&mut store, &campaign, &[0, 1, 2]);
         store.start_trial(ids[0], 3).unwrap();
-        store.finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), 4).unwrap();
+        store
+            .finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), 4)
+            .unwrap();
         store.start_trial(ids[1], 3).unwrap();
-        store.finish_trial(ids[1], &Err("exit status 3".into()), 5).unwrap();
+        store
+            .finish_trial(ids[1], &Err("exit status 3".into()), 5)
+            .unwrap();
         store.start_trial(ids[2], 3).unwrap();
         (campaign, ids)
     };
@@ -81,8 +88,15 @@ fn trial_lifecycle_survives_reopening() {
     assert_eq!(trials.len(), 3);
     assert_eq!(trials[0].status, TrialStatus::Completed);
     assert_eq!(trials[0].outputs.as_ref().unwrap()["f"], 1.5);
-    assert_eq!(trials[0].inputs, inputs(0.0), "ints stay ints and floats stay floats");
-    assert_eq!((trials[0].started_at, trials[0].ended_at), (Some(3), Some(4)));
+    assert_eq!(
+        trials[0].inputs,
+        inputs(0.0),
+        "ints stay ints and floats stay floats"
+    );
+    assert_eq!(
+        (trials[0].started_at, trials[0].ended_at),
+        (Some(3), Some(4))
+    );
     assert_eq!(trials[1].failure_reason.as_deref(), Some("exit status 3"));
     assert_eq!(trials[2].status, TrialStatus::Running);
 
@@ -92,7 +106,15 @@ fn trial_lifecycle_survives_reopening() {
     let t2 = &store.trials(&campaign).unwrap()[2];
     assert_eq!((t2.status, t2.attempts), (TrialStatus::Running, 2));
     let counts = store.counts(&campaign).unwrap();
-    assert_eq!((counts.completed, counts.failed, counts.running, counts.finished()), (1, 1, 1, 2));
+    assert_eq!(
+        (
+            counts.completed,
+            counts.failed,
+            counts.running,
+            counts.finished()
+        ),
+        (1, 1, 1, 2)
+    );
 }
 
 #[test]
@@ -100,12 +122,26 @@ fn finished_trials_are_final() {
     let mut store = Store::in_memory().unwrap();
     let campaign = new_campaign(&mut store);
     let id = add(&mut store, &campaign, &[0])[0];
-    assert!(matches!(store.finish_trial(id, &Err("x".into()), 1), Err(StoreError::BadTransition(_))));
+    assert!(matches!(
+        store.finish_trial(id, &Err("x".into()), 1),
+        Err(StoreError::BadTransition(_))
+    ));
     store.start_trial(id, 1).unwrap();
     store.finish_trial(id, &Err("boom".into()), 2).unwrap();
-    assert!(matches!(store.start_trial(id, 3), Err(StoreError::BadTransition(_))));
-    assert!(matches!(store.finish_trial(id, &Err("again".into()), 3), Err(StoreError::BadTransition(_))));
-    assert_eq!(store.trials(&campaign).unwrap()[0].failure_reason.as_deref(), Some("boom"));
+    assert!(matches!(
+        store.start_trial(id, 3),
+        Err(StoreError::BadTransition(_))
+    ));
+    assert!(matches!(
+        store.finish_trial(id, &Err("again".into()), 3),
+        Err(StoreError::BadTransition(_))
+    ));
+    assert_eq!(
+        store.trials(&campaign).unwrap()[0]
+            .failure_reason
+            .as_deref(),
+        Some("boom")
+    );
 }
 
 #[test]
@@ -136,9 +172,14 @@ fn campaigns_are_found_by_unique_prefix_and_by_name() {
     assert_eq!(found.id, a);
     assert_eq!(found.spec.budget, 4);
     assert_eq!(found.status, CampaignStatus::Running);
-    assert!(matches!(store.campaign("zzzz-none"), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.campaign("zzzz-none"),
+        Err(StoreError::NotFound(_))
+    ));
     assert_eq!(store.latest_running("store-test").unwrap().unwrap().id, a);
-    store.set_campaign_status(&a, CampaignStatus::Completed, 9).unwrap();
+    store
+        .set_campaign_status(&a, CampaignStatus::Completed, 9)
+        .unwrap();
     assert!(store.latest_running("store-test").unwrap().is_none());
     assert_eq!(store.campaigns().unwrap().len(), 1);
 }

@@ -2,7 +2,7 @@
 //! Bingham, "Virtual Library of Simulation Experiments", sfu.ca/~ssurjano).
 
 use genesis_core::twin::number;
-use genesis_core::{IoSpec, Inputs, Outputs, Twin, TwinError, TwinSpec};
+use genesis_core::{Inputs, IoSpec, Outputs, Twin, TwinError, TwinSpec};
 use std::f64::consts::PI;
 
 fn output_f() -> Vec<IoSpec> {
@@ -125,7 +125,9 @@ impl Twin for Hartmann6 {
         }
         let f = -(0..4)
             .map(|i| {
-                let inner: f64 = (0..6).map(|j| H6_A[i][j] * (x[j] - H6_P[i][j]).powi(2)).sum();
+                let inner: f64 = (0..6)
+                    .map(|j| H6_A[i][j] * (x[j] - H6_P[i][j]).powi(2))
+                    .sum();
                 H6_ALPHA[i] * (-inner).exp()
             })
             .sum::<f64>();
@@ -159,9 +161,9 @@ impl Rosenbrock {
             spec: TwinSpec {
                 name: "bench.rosenbrock".into(),
                 version: "1.0.0".into(),
-                description: format!(
-                    "Rosenbrock function, n-D (n = number of x1..xn parameters, here {dim})"
-                ),
+                description:
+                    "Rosenbrock function, n-D (n = the number of x1..xn inputs given, at least 2)"
+                        .into(),
                 inputs: names
                     .iter()
                     .map(|n| IoSpec::new(n, "1", Some(-5.0), Some(10.0)))
@@ -207,7 +209,11 @@ mod tests {
             .map(|(i, v)| (format!("x{}", i + 1), Value::Float(*v)))
             .collect();
         let f = twin.evaluate(&inputs).unwrap()["f"];
-        assert!((f - expect).abs() <= tol, "{} at {x:?}: {f} vs {expect}", twin.spec().name);
+        assert!(
+            (f - expect).abs() <= tol,
+            "{} at {x:?}: {f} vs {expect}",
+            twin.spec().name
+        );
     }
 
     #[test]

@@ -20,13 +20,21 @@ pub struct Run {
 impl Run {
     /// Parses stdout as JSON, failing the test with both streams if it is not.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Asserts success and returns self.
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 }
@@ -47,7 +55,9 @@ pub fn bin() -> &'static str {
 
 impl Genesis {
     pub fn new() -> Self {
-        Genesis { dir: tempfile::tempdir().unwrap() }
+        Genesis {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// The workspace folder (not created until a campaign runs).
@@ -77,5 +87,8 @@ impl Genesis {
 
 /// The repository root (for the bundled examples).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
