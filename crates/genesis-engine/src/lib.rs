@@ -245,6 +245,16 @@ pub fn run_with(
     let mut proposed = trials.len() as u64;
     let mut counts = store.counts(id)?;
     let mut best = best_trial(spec, &trials).cloned();
+    // Finished trials in the order they finished, kept up to date as
+    // results arrive rather than rebuilt for every planner call.
+    let mut observations: Vec<Observation> = trials
+        .iter()
+        .filter(|t| t.status.is_finished())
+        .map(|t| Observation {
+            inputs: t.inputs.clone(),
+            outputs: t.outputs.clone(),
+        })
+        .collect();
     observer.started(campaign, counts);
 
     let info = prepared.planner.info();
@@ -257,14 +267,6 @@ pub fn run_with(
         while executor.in_flight() < spec.workers as usize {
             if queue.is_empty() && proposed < spec.budget {
                 let count = spec.batch.min(spec.budget - proposed) as usize;
-                let observations: Vec<Observation> = trials
-                    .iter()
-                    .filter(|t| t.status.is_finished())
-                    .map(|t| Observation {
-                        inputs: t.inputs.clone(),
-                        outputs: t.outputs.clone(),
-                    })
-                    .collect();
                 let pending: Vec<_> = trials
                     .iter()
                     .filter(|t| !t.status.is_finished())
@@ -326,6 +328,10 @@ pub fn run_with(
         let slot = position(&trials, done.trial_id);
         trials[slot] = store.trial(done.trial_id)?;
         let trial = &trials[slot];
+        observations.push(Observation {
+            inputs: trial.inputs.clone(),
+            outputs: trial.outputs.clone(),
+        });
         if let Some(outputs) = &trial.outputs {
             let beats = best.as_ref().is_none_or(|b: &TrialRecord| {
                 let current = b.outputs.as_ref().expect("best trials completed");
