@@ -104,6 +104,7 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    stop_programs_on_signals();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -114,6 +115,27 @@ fn main() -> ExitCode {
                 eprintln!("error: {e:#}");
                 ExitCode::from(1)
             }
+        }
+    }
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP, kill the external programs still running
+/// trials, then exit. The store needs nothing: every finished result is
+/// already committed, and trials left `running` are re-run by a resume.
+fn stop_programs_on_signals() {
+    extern "C" fn on_signal(signal: libc::c_int) {
+        genesis_exec::kill_running_programs();
+        let msg = b"\ninterrupted: finished trials are saved; `genesis run FILE --resume` or `genesis resume ID` continues\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe.
+        unsafe {
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(128 + signal);
+        }
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installs a handler that only calls async-signal-safe code.
+        unsafe {
+            libc::signal(signal, on_signal as *const () as libc::sighandler_t);
         }
     }
 }

@@ -170,3 +170,52 @@ fn resume_by_id_and_refusals() {
     assert_eq!(again.code, 1);
     assert!(again.stderr.contains("is completed"), "{}", again.stderr);
 }
+
+#[test]
+fn sigterm_stops_the_running_programs_too() {
+    let g = Genesis::new();
+    // Each trial sleeps 3 s and then leaves a marker file: a marker that
+    // appears after Genesis was stopped means an orphan kept running.
+    g.file(
+        "marker.py",
+        "import json, sys, time, os\nx = json.load(sys.stdin)\ntime.sleep(3)\nopen(f\"marker-{os.getpid()}\", \"w\").close()\nprint(json.dumps({\"f\": x[\"x1\"]}))\n",
+    );
+    let file = g.file(
+        "marker.toml",
+        "name = \"marker\"\nbudget = 4\nworkers = 2\n[twin]\ncommand = [\"python3\", \"marker.py\"]\n\
+         [parameters.x1]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n[objectives.f]\n",
+    );
+    let mut child = g
+        .command(&["run", file.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200)); // both programs are sleeping now
+    // SAFETY: sending SIGTERM to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interrupted: finished trials are saved"),
+        "{stderr}"
+    );
+    std::thread::sleep(Duration::from_millis(3000));
+    let markers = std::fs::read_dir(g.dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("marker-")
+        })
+        .count();
+    assert_eq!(markers, 0, "the twin programs outlived Genesis");
+    let report = g
+        .run(&["run", file.to_str().unwrap(), "--resume", "--json"])
+        .ok()
+        .json();
+    assert_eq!(report["trials"]["completed"], 4);
+    assert_eq!(report["trials"]["requeued_after_interruption"], 2);
+}

@@ -89,6 +89,9 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
             .error_at("planner", e.to_string())
             .with_hint(format!("planners are: {}", PLANNER_NAMES.join(", ")))
     })?;
+    planner
+        .check(&spec.space, spec.budget)
+        .map_err(|e| parsed.error_at("planner", e.to_string()))?;
     parsed.check_against(twin.spec())?;
     Ok(Prepared {
         parsed,
@@ -245,16 +248,18 @@ pub fn run_with(
     let mut proposed = trials.len() as u64;
     let mut counts = store.counts(id)?;
     let mut best = best_trial(spec, &trials).cloned();
-    // Finished trials in the order they finished, kept up to date as
-    // results arrive rather than rebuilt for every planner call.
-    let mut observations: Vec<Observation> = trials
-        .iter()
-        .filter(|t| t.status.is_finished())
-        .map(|t| Observation {
+    // Finished trials in trial-index order (not finishing order, so the
+    // planner sees the same history however workers were scheduled), kept
+    // up to date as results arrive rather than rebuilt for every call.
+    let mut observed: Vec<u64> = Vec::new();
+    let mut observations: Vec<Observation> = Vec::new();
+    for t in trials.iter().filter(|t| t.status.is_finished()) {
+        observed.push(t.index);
+        observations.push(Observation {
             inputs: t.inputs.clone(),
             outputs: t.outputs.clone(),
-        })
-        .collect();
+        });
+    }
     observer.started(campaign, counts);
 
     let info = prepared.planner.info();
@@ -328,10 +333,15 @@ pub fn run_with(
         let slot = position(&trials, done.trial_id);
         trials[slot] = store.trial(done.trial_id)?;
         let trial = &trials[slot];
-        observations.push(Observation {
-            inputs: trial.inputs.clone(),
-            outputs: trial.outputs.clone(),
-        });
+        let at = observed.partition_point(|&i| i < trial.index);
+        observed.insert(at, trial.index);
+        observations.insert(
+            at,
+            Observation {
+                inputs: trial.inputs.clone(),
+                outputs: trial.outputs.clone(),
+            },
+        );
         if let Some(outputs) = &trial.outputs {
             let beats = best.as_ref().is_none_or(|b: &TrialRecord| {
                 let current = b.outputs.as_ref().expect("best trials completed");

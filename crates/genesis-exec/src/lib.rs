@@ -6,9 +6,11 @@
 //! [`SubprocessTwin`] runs a user's program in any language over the JSON
 //! stdin/stdout protocol described in `docs/twins.md`.
 
+mod children;
 mod local;
 mod subprocess;
 
+pub use children::kill_running_programs;
 pub use local::LocalExecutor;
 pub use subprocess::SubprocessTwin;
 

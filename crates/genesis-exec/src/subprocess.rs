@@ -163,6 +163,7 @@ impl Twin for SubprocessTwin {
                 TwinError::Failed(format!("cannot start `{}`: {e}", self.program.display()))
             })?;
         let pid = child.id();
+        let _tracked = crate::children::track(pid as i32);
         let mut stdin = child.stdin.take().expect("piped");
         let mut out_pipe = child.stdout.take().expect("piped");
         let mut err_pipe = child.stderr.take().expect("piped");

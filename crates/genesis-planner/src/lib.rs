@@ -39,6 +39,7 @@ pub struct SuggestRequest<'a> {
     pub space: &'a SearchSpace,
     pub objectives: &'a [Objective],
     pub constraints: &'a [Constraint],
+    /// Finished trials in trial-index order.
     pub observations: &'a [Observation],
     /// Proposed but unfinished trials (for diverse batches).
     pub pending: &'a [Inputs],
@@ -68,6 +69,12 @@ pub enum PlannerError {
 pub trait Planner: Send {
     /// Name, version and settings, recorded with each trial.
     fn info(&self) -> PlannerInfo;
+
+    /// Refuses, before anything runs, a campaign this planner cannot serve
+    /// (too many dimensions, too large a budget).
+    fn check(&self, _space: &SearchSpace, _budget: u64) -> Result<(), PlannerError> {
+        Ok(())
+    }
 
     /// Proposes `req.count` trials.
     fn suggest(&self, req: &SuggestRequest<'_>) -> Result<Vec<Suggestion>, PlannerError>;

@@ -1,6 +1,7 @@
 //! Scrambled Sobol design: space-filling, better than random for small budgets.
 
 use crate::{Planner, PlannerError, PlannerInfo, SuggestRequest, Suggestion};
+use genesis_core::SearchSpace;
 use genesis_core::rng::derive_seed;
 
 /// Largest number of points `sobol_burley` defines per sequence.
@@ -36,20 +37,27 @@ impl Planner for SobolPlanner {
         }
     }
 
-    fn suggest(&self, req: &SuggestRequest<'_>) -> Result<Vec<Suggestion>, PlannerError> {
+    fn check(&self, space: &SearchSpace, budget: u64) -> Result<(), PlannerError> {
         let unsupported = |reason: String| PlannerError::Unsupported {
             planner: "sobol".into(),
             reason,
         };
-        if req.space.dim() > MAX_DIM {
+        if space.dim() > MAX_DIM {
             return Err(unsupported(format!(
                 "{} parameters; at most {MAX_DIM} are supported",
-                req.space.dim()
+                space.dim()
             )));
         }
-        if req.first_index + req.count as u64 > MAX_POINTS {
-            return Err(unsupported(format!("more than {MAX_POINTS} trials")));
+        if budget > MAX_POINTS {
+            return Err(unsupported(format!(
+                "a budget of {budget}; at most {MAX_POINTS} trials are supported"
+            )));
         }
+        Ok(())
+    }
+
+    fn suggest(&self, req: &SuggestRequest<'_>) -> Result<Vec<Suggestion>, PlannerError> {
+        self.check(req.space, req.first_index + req.count as u64)?;
         let seed = self.scramble_seed();
         Ok((0..req.count as u64)
             .map(|k| {
