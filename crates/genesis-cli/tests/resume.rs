@@ -185,7 +185,7 @@ fn sigterm_stops_the_running_programs_too() {
         "name = \"marker\"\nbudget = 4\nworkers = 2\n[twin]\ncommand = [\"python3\", \"marker.py\"]\n\
          [parameters.x1]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n[objectives.f]\n",
     );
-    let mut child = g
+    let child = g
         .command(&["run", file.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
