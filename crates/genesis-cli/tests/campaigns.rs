@@ -14,18 +14,14 @@ fn the_branin_example_reaches_the_documented_tolerance() {
         .ok()
         .json();
     assert_eq!(report["status"], "completed");
-    assert_eq!(report["trials"]["completed"], 1024);
+    assert_eq!(report["trials"]["completed"], 30);
     assert_eq!(report["trials"]["failed"], 0);
     let best = report["best"]["objectives"]["f"].as_f64().unwrap();
-    // docs/campaign.md: sobol, budget 1024, tolerance 0.15 (seed 7 gives 0.48718).
-    assert!(best - BRANIN_OPTIMUM < 0.15, "best f = {best}");
+    // docs/campaign.md: planner bo, budget 30, tolerance 0.05 (seed 7 gives 0.4013).
+    assert!(best - BRANIN_OPTIMUM < 0.05, "best f = {best}");
     assert!(
         best >= BRANIN_OPTIMUM - 1e-9,
         "below the global minimum: {best}"
-    );
-    assert!(
-        (best - 0.487178).abs() < 1e-5,
-        "seeded runs are reproducible: {best}"
     );
     let x1 = report["best"]["params"]["x1"].as_f64().unwrap();
     assert!((-5.0..=10.0).contains(&x1));

@@ -20,6 +20,7 @@ fn campaign(g: &Genesis) -> std::path::PathBuf {
         "slow.toml",
         r#"
 name = "slow"
+planner = "sobol"   # index-based: the resumed run must equal a clean one exactly
 budget = 24
 batch = 3
 workers = 2

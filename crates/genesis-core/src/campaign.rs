@@ -78,8 +78,8 @@ impl TwinRef {
 /// Default per-trial time limit of external programs, in seconds.
 pub const DEFAULT_COMMAND_TIMEOUT_S: f64 = 600.0;
 
-/// Default planner until the Bayesian planner lands.
-pub const DEFAULT_PLANNER: &str = "sobol";
+/// Default planner: Bayesian optimisation.
+pub const DEFAULT_PLANNER: &str = "bo";
 
 /// A validated campaign: everything the engine needs to run it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,6 +96,9 @@ pub struct CampaignSpec {
     pub workers: u64,
     pub seed: u64,
     pub planner: String,
+    /// Settings from a `[planner]` table, passed to the planner as they are.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub planner_settings: serde_json::Map<String, serde_json::Value>,
     pub space: SearchSpace,
     /// Inputs passed unchanged to every evaluation.
     pub fixed: Inputs,
@@ -223,7 +226,7 @@ struct RawCampaign {
     batch: Option<Spanned<i64>>,
     workers: Option<Spanned<i64>>,
     seed: Option<Spanned<i64>>,
-    planner: Option<Spanned<String>>,
+    planner: Option<Spanned<toml::Value>>,
     parameters: Spanned<IndexMap<String, Spanned<RawParameter>>>,
     #[serde(default)]
     fixed: IndexMap<String, Spanned<toml::Value>>,
@@ -333,11 +336,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         Some(s) if *s.get_ref() >= 0 => *s.get_ref() as u64,
         Some(s) => return Err(ck.err(s.span(), "seed", "must not be negative")),
     };
-    let planner = match &raw.planner {
-        None => DEFAULT_PLANNER.to_string(),
+    let (planner, planner_settings) = match &raw.planner {
+        None => (DEFAULT_PLANNER.to_string(), serde_json::Map::new()),
         Some(p) => {
             ck.spans.insert("planner".into(), p.span());
-            p.get_ref().clone()
+            parse_planner(&ck, p)?
         }
     };
 
@@ -433,6 +436,7 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         workers,
         seed,
         planner,
+        planner_settings,
         space: SearchSpace { parameters },
         fixed,
         objectives,
@@ -479,6 +483,37 @@ fn field_at(source: &str, offset: usize) -> Option<String> {
         Some(t) => format!("{t}.{key}"),
         None => key.to_string(),
     })
+}
+
+/// `planner = "name"`, or a `[planner]` table with `name` and settings.
+fn parse_planner(
+    ck: &Checker,
+    raw: &Spanned<toml::Value>,
+) -> Result<(String, serde_json::Map<String, serde_json::Value>), CampaignError> {
+    match raw.get_ref() {
+        toml::Value::String(name) => Ok((name.clone(), serde_json::Map::new())),
+        toml::Value::Table(t) => {
+            let mut settings = match serde_json::to_value(t) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => return Err(ck.err(raw.span(), "planner", "settings must be plain values")),
+            };
+            match settings.remove("name") {
+                Some(serde_json::Value::String(name)) => Ok((name, settings)),
+                _ => Err(ck
+                    .err(
+                        raw.span(),
+                        "planner.name",
+                        "a [planner] table needs `name = \"...\"`",
+                    )
+                    .with_hint("e.g. [planner] name = \"bo\", initial = 10")),
+            }
+        }
+        _ => Err(ck.err(
+            raw.span(),
+            "planner",
+            "must be a planner name or a [planner] table",
+        )),
+    }
 }
 
 fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, CampaignError> {

@@ -99,7 +99,12 @@ impl FromStr for CampaignStatus {
 
 /// Whether outputs satisfy every outcome constraint of the campaign.
 pub fn is_feasible(spec: &CampaignSpec, outputs: &Outputs) -> bool {
-    spec.constraints.iter().all(|c| {
+    within(&spec.constraints, outputs)
+}
+
+/// Whether outputs satisfy every constraint in `constraints`.
+pub fn within(constraints: &[crate::Constraint], outputs: &Outputs) -> bool {
+    constraints.iter().all(|c| {
         outputs
             .get(&c.output)
             .is_some_and(|&v| c.min.is_none_or(|m| v >= m) && c.max.is_none_or(|m| v <= m))

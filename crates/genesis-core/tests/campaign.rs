@@ -29,7 +29,7 @@ fn defaults_of_a_minimal_file() {
         (spec.budget, spec.workers, spec.batch, spec.seed),
         (5, 1, 1, 0)
     );
-    assert_eq!(spec.planner, "sobol");
+    assert_eq!(spec.planner, "bo");
     assert_eq!(spec.objectives[0].goal, Goal::Minimize);
     assert_eq!(
         spec.twin,

@@ -84,11 +84,12 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
             outputs.as_deref(),
         )),
     };
-    let planner = genesis_planner::build(&spec.planner, spec.seed).map_err(|e| {
-        parsed
-            .error_at("planner", e.to_string())
-            .with_hint(format!("planners are: {}", PLANNER_NAMES.join(", ")))
-    })?;
+    let planner = genesis_planner::build(&spec.planner, spec.seed, &spec.planner_settings)
+        .map_err(|e| {
+            parsed
+                .error_at("planner", e.to_string())
+                .with_hint(format!("planners are: {}", PLANNER_NAMES.join(", ")))
+        })?;
     planner
         .check(&spec.space, spec.budget)
         .map_err(|e| parsed.error_at("planner", e.to_string()))?;

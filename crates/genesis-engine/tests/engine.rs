@@ -63,7 +63,7 @@ fn runs_to_budget_with_fixed_inputs_passed_through() {
     assert!(
         trials
             .iter()
-            .all(|t| t.attempts == 1 && t.planner_name == "sobol")
+            .all(|t| t.attempts == 1 && t.planner_name == "bo")
     );
     // A finished campaign is not run again.
     let campaign = store.campaign(&campaign.id).unwrap();

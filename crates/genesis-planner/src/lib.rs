@@ -5,16 +5,22 @@
 //! That makes resume after a crash exact (ask again, get the same answer) and
 //! lets the store, not the planner, be the single source of truth.
 
+mod bo;
+mod encode;
+mod gp;
+mod lbfgs;
 mod random;
 mod sobol;
+mod special;
 
+pub use bo::{Acquisition, BoPlanner, BoSettings};
 pub use random::RandomPlanner;
 pub use sobol::SobolPlanner;
 
 use genesis_core::{Constraint, Inputs, Objective, Outputs, SearchSpace};
 
 /// Names accepted by `planner = "..."` in a campaign file.
-pub const PLANNER_NAMES: &[&str] = &["random", "sobol"];
+pub const PLANNER_NAMES: &[&str] = &["bo", "random", "sobol"];
 
 /// Who proposed a trial; stored with every trial for provenance.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +67,8 @@ pub struct Suggestion {
 pub enum PlannerError {
     #[error("unknown planner `{0}`")]
     Unknown(String),
+    #[error("planner `{planner}`: {message}")]
+    Settings { planner: String, message: String },
     #[error("planner `{planner}` cannot serve this campaign: {reason}")]
     Unsupported { planner: String, reason: String },
 }
@@ -80,11 +88,28 @@ pub trait Planner: Send {
     fn suggest(&self, req: &SuggestRequest<'_>) -> Result<Vec<Suggestion>, PlannerError>;
 }
 
-/// Builds the planner named in a campaign file.
-pub fn build(name: &str, seed: u64) -> Result<Box<dyn Planner>, PlannerError> {
+/// Builds the planner named in a campaign file, with the settings of its
+/// `[planner]` table (empty for a plain `planner = "name"`).
+pub fn build(
+    name: &str,
+    seed: u64,
+    settings: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Box<dyn Planner>, PlannerError> {
+    let settings_error = |message: String| PlannerError::Settings {
+        planner: name.to_string(),
+        message,
+    };
+    let no_settings = || match settings.keys().next() {
+        Some(k) => Err(settings_error(format!("takes no settings, got `{k}`"))),
+        None => Ok(()),
+    };
     match name {
-        "random" => Ok(Box::new(RandomPlanner::new(seed))),
-        "sobol" => Ok(Box::new(SobolPlanner::new(seed))),
+        "bo" => Ok(Box::new(BoPlanner::new(
+            seed,
+            BoSettings::from_json(settings).map_err(settings_error)?,
+        ))),
+        "random" => no_settings().map(|()| Box::new(RandomPlanner::new(seed)) as Box<dyn Planner>),
+        "sobol" => no_settings().map(|()| Box::new(SobolPlanner::new(seed)) as Box<dyn Planner>),
         other => Err(PlannerError::Unknown(other.to_string())),
     }
 }

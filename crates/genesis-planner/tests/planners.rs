@@ -58,7 +58,7 @@ fn ask(name: &str, seed: u64, first_index: u64, count: usize) -> Vec<genesis_cor
         first_index,
         count,
     };
-    build(name, seed)
+    build(name, seed, &Default::default())
         .unwrap()
         .suggest(&req)
         .unwrap()
@@ -128,7 +128,10 @@ fn categories_and_integers_are_balanced_under_sobol() {
 #[test]
 fn unknown_planner_is_named() {
     assert_eq!(
-        build("bo2", 0).err().unwrap().to_string(),
+        build("bo2", 0, &Default::default())
+            .err()
+            .unwrap()
+            .to_string(),
         "unknown planner `bo2`"
     );
 }
