@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failure of the run itself (store, planner),
 //! 2 bad input (campaign file, arguments, unknown names).
 
+mod ask_tell;
 mod output;
 mod twin_cmd;
 
@@ -42,6 +43,31 @@ enum Command {
     /// Finish an interrupted campaign by id (or unique id prefix).
     Resume {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose experiments to run outside Genesis (ask/tell campaigns).
+    Ask {
+        id: String,
+        /// How many experiments.
+        #[arg(short = 'n', long = "count", default_value_t = 1)]
+        count: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record results of experiments proposed by `ask`.
+    Tell {
+        id: String,
+        /// The trial number `ask` printed.
+        trial: Option<u64>,
+        /// Outputs as NAME=VALUE.
+        outputs: Vec<String>,
+        /// Record the trial as failed, with this reason.
+        #[arg(long, conflicts_with = "file")]
+        failed: Option<String>,
+        /// Results of several trials: CSV with a `trial` column and one per output.
+        #[arg(long)]
+        file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -153,6 +179,32 @@ fn dispatch(cli: Cli) -> Result<()> {
             let record = find(&store, &id)?;
             let prepared = prepare_stored(&record)?;
             execute(&mut store, &record, &prepared, json)
+        }
+        Command::Ask { id, count, json } => {
+            let mut store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            let prepared = prepare_stored(&record)?;
+            ask_tell::ask(&mut store, &record, &prepared, count, json)
+        }
+        Command::Tell {
+            id,
+            trial,
+            outputs,
+            failed,
+            file,
+            json,
+        } => {
+            let mut store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            ask_tell::tell(
+                &mut store,
+                &record,
+                trial,
+                &outputs,
+                failed,
+                file.as_deref(),
+                json,
+            )
         }
         Command::List { json } => output::list(&open_existing(&ws)?, json),
         Command::Show { id, json } => {
@@ -276,6 +328,22 @@ fn execute(
     prepared: &Prepared,
     json: bool,
 ) -> Result<()> {
+    if genesis_engine::is_manual(&record.spec) {
+        // Nothing to run here: experiments happen outside, through ask/tell.
+        if json {
+            let doc = serde_json::json!({ "campaign": record.id, "name": record.name, "status": "running", "manual": true });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else {
+            println!(
+                "manual campaign {} ({}): experiments run outside Genesis\nnext: `genesis ask {id} -n {}` proposes experiments; `genesis tell {id} TRIAL NAME=VALUE` records results",
+                record.name,
+                record.id,
+                record.spec.batch,
+                id = record.id
+            );
+        }
+        return Ok(());
+    }
     let mut progress = Progress::new(record, json);
     let report = genesis_engine::run(store, record, prepared, &mut progress)?;
     progress.bar.finish_and_clear();

@@ -308,7 +308,8 @@ fn fmt_value(v: &Value) -> String {
     }
 }
 
-fn print_table(rows: &[Vec<String>]) {
+/// Prints rows as left-aligned columns (the first row is the header).
+pub fn print_table(rows: &[Vec<String>]) {
     let cols = rows[0].len();
     let widths: Vec<usize> = (0..cols)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))

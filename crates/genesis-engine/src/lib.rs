@@ -32,6 +32,9 @@ pub enum EngineError {
     Planner(#[from] genesis_planner::PlannerError),
     #[error("campaign {0} is {1}; only running campaigns can be resumed")]
     NotResumable(String, CampaignStatus),
+    /// Results told to a campaign that cannot take them (nothing was written).
+    #[error("{0}")]
+    Rejected(String),
 }
 
 /// A campaign ready to run: validated, with its twin and planner built.
@@ -41,6 +44,46 @@ pub struct Prepared {
     pub planner: Box<dyn Planner>,
     /// Folder the campaign file is in; relative twin commands resolve here.
     pub base_dir: PathBuf,
+}
+
+/// `twin = "manual"`: results come from people or instruments through
+/// [`ask`] and [`tell`], not from a program Genesis runs.
+pub const MANUAL_TWIN: &str = "manual";
+
+/// The stand-in twin of manual campaigns: accepts any inputs and outputs,
+/// and refuses to evaluate.
+struct ManualTwin(genesis_core::TwinSpec);
+
+impl ManualTwin {
+    fn new() -> Self {
+        ManualTwin(genesis_core::TwinSpec {
+            name: MANUAL_TWIN.into(),
+            version: "-".into(),
+            description: "experiments run outside Genesis; results arrive by `genesis tell`".into(),
+            inputs: vec![],
+            outputs: vec![],
+            open_inputs: true,
+            open_outputs: true,
+            optimum: None,
+        })
+    }
+}
+
+impl Twin for ManualTwin {
+    fn spec(&self) -> &genesis_core::TwinSpec {
+        &self.0
+    }
+
+    fn evaluate(&self, _: &genesis_core::Inputs) -> Result<Outputs, genesis_core::TwinError> {
+        Err(genesis_core::TwinError::Failed(
+            "a manual campaign's results come from `genesis tell`".into(),
+        ))
+    }
+}
+
+/// Whether a campaign is run by ask/tell rather than by the loop.
+pub fn is_manual(spec: &genesis_core::CampaignSpec) -> bool {
+    matches!(&spec.twin, TwinRef::Builtin { name, .. } if name == MANUAL_TWIN)
 }
 
 /// Milliseconds since the Unix epoch; all stored times use it.
@@ -56,6 +99,7 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
     let parsed = campaign::parse(source, origin)?;
     let spec = &parsed.spec;
     let twin: Arc<dyn Twin> = match &spec.twin {
+        TwinRef::Builtin { name, .. } if name == MANUAL_TWIN => Arc::new(ManualTwin::new()),
         TwinRef::Builtin { name, .. } => {
             let inputs: Vec<&str> = spec
                 .space
@@ -68,7 +112,7 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
                 parsed
                     .error_at("twin", format!("unknown twin `{name}`"))
                     .with_hint(format!(
-                        "built-in twins are: {}; or give a [twin] table with a command",
+                        "built-in twins are: {}; or \"manual\" for ask/tell; or give a [twin] table with a command",
                         genesis_twins::BUILTIN_NAMES.join(", ")
                     ))
             })?
@@ -197,6 +241,142 @@ fn check_outputs(spec: &genesis_core::CampaignSpec, outputs: &Outputs) -> Result
     Ok(())
 }
 
+/// Asks the planner for `count` trials after `trials` (all the campaign's
+/// trials, in index order) and stores them as pending, in one transaction.
+fn propose(
+    store: &mut Store,
+    campaign_id: &str,
+    prepared: &Prepared,
+    trials: &[TrialRecord],
+    observations: &[Observation],
+    count: u64,
+) -> Result<Vec<i64>, EngineError> {
+    let spec = &prepared.parsed.spec;
+    let info = prepared.planner.info();
+    let twin = prepared.twin.spec();
+    let first_index = trials.len() as u64;
+    let pending: Vec<_> = trials
+        .iter()
+        .filter(|t| !t.status.is_finished())
+        .map(|t| t.inputs.clone())
+        .collect();
+    let suggestions = prepared.planner.suggest(&SuggestRequest {
+        space: &spec.space,
+        objectives: &spec.objectives,
+        constraints: &spec.constraints,
+        observations,
+        pending: &pending,
+        first_index,
+        count: count as usize,
+    })?;
+    let new: Vec<NewTrial> = suggestions
+        .iter()
+        .enumerate()
+        .map(|(k, s)| NewTrial {
+            index: first_index + k as u64,
+            inputs: &s.inputs,
+            planner_name: &info.name,
+            planner_version: &info.version,
+            planner_reason: &s.reason,
+            twin_name: &twin.name,
+            twin_version: &twin.version,
+        })
+        .collect();
+    Ok(store.add_trials(campaign_id, &new, now_ms())?)
+}
+
+/// Finished trials as planner observations, in trial-index order.
+fn observations_of(trials: &[TrialRecord]) -> Vec<Observation> {
+    trials
+        .iter()
+        .filter(|t| t.status.is_finished())
+        .map(|t| Observation {
+            inputs: t.inputs.clone(),
+            outputs: t.outputs.clone(),
+        })
+        .collect()
+}
+
+/// Ask/tell, step one: proposes up to `count` trials for someone else to
+/// run (a lab, a colleague's cluster) and stores them as pending. Fewer
+/// come back when the budget is nearly spent; none once it is.
+pub fn ask(
+    store: &mut Store,
+    campaign: &CampaignRecord,
+    prepared: &Prepared,
+    count: u64,
+) -> Result<Vec<TrialRecord>, EngineError> {
+    if campaign.status != CampaignStatus::Running {
+        return Err(EngineError::NotResumable(
+            campaign.id.clone(),
+            campaign.status,
+        ));
+    }
+    let trials = store.trials(&campaign.id)?;
+    let count = count.min(
+        prepared
+            .parsed
+            .spec
+            .budget
+            .saturating_sub(trials.len() as u64),
+    );
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let ids = propose(
+        store,
+        &campaign.id,
+        prepared,
+        &trials,
+        &observations_of(&trials),
+        count,
+    )?;
+    ids.into_iter().map(|id| Ok(store.trial(id)?)).collect()
+}
+
+/// Ask/tell, step two: records results of trials proposed by [`ask`]
+/// (by trial index), all or none. Each result is outputs, or a failure
+/// reason. The campaign completes when its budget of results is in.
+pub fn tell(
+    store: &mut Store,
+    campaign: &CampaignRecord,
+    results: &[(u64, Result<Outputs, String>)],
+) -> Result<TrialCounts, EngineError> {
+    let spec = &campaign.spec;
+    let trials = store.trials(&campaign.id)?;
+    let mut batch = Vec::with_capacity(results.len());
+    for (index, result) in results {
+        let trial = trials
+            .get(*index as usize)
+            .filter(|t| t.index == *index)
+            .ok_or_else(|| {
+                EngineError::Rejected(format!("campaign {} has no trial {index}", campaign.id))
+            })?;
+        if trial.status.is_finished() {
+            return Err(EngineError::Rejected(format!(
+                "trial {index} already has a result ({})",
+                trial.status
+            )));
+        }
+        if batch.iter().any(|(id, _)| *id == trial.id) {
+            return Err(EngineError::Rejected(format!(
+                "trial {index} is given twice"
+            )));
+        }
+        if let Ok(outputs) = result {
+            check_outputs(spec, outputs)
+                .map_err(|e| EngineError::Rejected(format!("trial {index}: {e}")))?;
+        }
+        batch.push((trial.id, result.clone()));
+    }
+    store.tell_trials(&batch, now_ms())?;
+    let counts = store.counts(&campaign.id)?;
+    if counts.finished() >= spec.budget {
+        store.set_campaign_status(&campaign.id, CampaignStatus::Completed, now_ms())?;
+    }
+    Ok(counts)
+}
+
 /// Where trial `id` sits in `trials` (trials are kept in index order, and
 /// trial ids grow with the index, so a binary search finds it).
 fn position(trials: &[TrialRecord], id: i64) -> usize {
@@ -239,6 +419,11 @@ pub fn run_with(
             campaign.status,
         ));
     }
+    if is_manual(spec) {
+        return Err(EngineError::Rejected(format!(
+            "campaign {id} is manual: `genesis ask {id}` proposes experiments and `genesis tell {id}` records results"
+        )));
+    }
     let requeued = store.requeue_interrupted(id)?;
     let mut trials = store.trials(id)?;
     let mut queue: VecDeque<i64> = trials
@@ -263,8 +448,6 @@ pub fn run_with(
     }
     observer.started(campaign, counts);
 
-    let info = prepared.planner.info();
-    let twin_spec = prepared.twin.spec();
     let timeout = spec.twin.timeout_s().map(Duration::from_secs_f64);
 
     while counts.finished() < spec.budget {
@@ -272,35 +455,8 @@ pub fn run_with(
         // more whenever the queue runs dry.
         while executor.in_flight() < spec.workers as usize {
             if queue.is_empty() && proposed < spec.budget {
-                let count = spec.batch.min(spec.budget - proposed) as usize;
-                let pending: Vec<_> = trials
-                    .iter()
-                    .filter(|t| !t.status.is_finished())
-                    .map(|t| t.inputs.clone())
-                    .collect();
-                let suggestions = prepared.planner.suggest(&SuggestRequest {
-                    space: &spec.space,
-                    objectives: &spec.objectives,
-                    constraints: &spec.constraints,
-                    observations: &observations,
-                    pending: &pending,
-                    first_index: proposed,
-                    count,
-                })?;
-                let new: Vec<NewTrial> = suggestions
-                    .iter()
-                    .enumerate()
-                    .map(|(k, s)| NewTrial {
-                        index: proposed + k as u64,
-                        inputs: &s.inputs,
-                        planner_name: &info.name,
-                        planner_version: &info.version,
-                        planner_reason: &s.reason,
-                        twin_name: &twin_spec.name,
-                        twin_version: &twin_spec.version,
-                    })
-                    .collect();
-                let ids = store.add_trials(id, &new, now_ms())?;
+                let count = spec.batch.min(spec.budget - proposed);
+                let ids = propose(store, id, prepared, &trials, &observations, count)?;
                 proposed += ids.len() as u64;
                 for &trial_id in &ids {
                     trials.push(store.trial(trial_id)?);

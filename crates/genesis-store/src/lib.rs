@@ -410,6 +410,36 @@ impl Store {
         Ok(())
     }
 
+    /// Records results reported from outside (ask/tell), all in one
+    /// transaction: each trial must be pending or running.
+    pub fn tell_trials(
+        &mut self,
+        results: &[(i64, std::result::Result<Outputs, String>)],
+        now_ms: i64,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (trial_id, result) in results {
+            let (status, outputs, reason) = match result {
+                Ok(o) => (TrialStatus::Completed, Some(to_json(o)), None),
+                Err(e) => (TrialStatus::Failed, None, Some(e.as_str())),
+            };
+            let n = tx.execute(
+                "UPDATE trials SET status = ?2, outputs_json = ?3, failure_reason = ?4, ended_at = ?5, \
+                 attempts = MAX(attempts, 1) WHERE id = ?1 AND status IN ('pending', 'running')",
+                params![trial_id, status.as_str(), outputs, reason, now_ms],
+            )?;
+            if n != 1 {
+                return Err(StoreError::BadTransition(*trial_id));
+            }
+        }
+        tx.execute(
+            "UPDATE campaigns SET updated_at = ?2 WHERE id = (SELECT campaign_id FROM trials WHERE id = ?1)",
+            params![results.first().map_or(0, |r| r.0), now_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Puts trials left `running` by a crashed process back to `pending` so
     /// they run again with the same inputs. Returns how many there were.
     pub fn requeue_interrupted(&mut self, campaign_id: &str) -> Result<usize> {
