@@ -149,6 +149,12 @@ fn main() -> ExitCode {
 /// trials, then exit. The store needs nothing: every finished result is
 /// already committed, and trials left `running` are re-run by a resume.
 fn stop_programs_on_signals() {
+    // A closed stdout (`genesis show ID | head`) ends the program quietly,
+    // as for any Unix filter, instead of panicking on the write.
+    // SAFETY: restores the default disposition of SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     extern "C" fn on_signal(signal: libc::c_int) {
         genesis_exec::kill_running_programs();
         let msg = b"\ninterrupted: finished trials are saved; `genesis run FILE --resume` or `genesis resume ID` continues\n";
@@ -347,13 +353,14 @@ fn execute(
     let mut progress = Progress::new(record, json);
     let report = genesis_engine::run(store, record, prepared, &mut progress)?;
     progress.bar.finish_and_clear();
+    let trials = store.trials(&record.id)?;
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&output::report_json(record, &report))?
+            serde_json::to_string_pretty(&output::report_json(record, &report, &trials))?
         );
     } else {
-        output::print_report(record, &report);
+        output::print_report(record, &report, &trials);
     }
     Ok(())
 }

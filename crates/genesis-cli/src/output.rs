@@ -2,7 +2,7 @@
 
 use crate::Report;
 use anyhow::Result;
-use genesis_core::{Goal, Value};
+use genesis_core::{Goal, ParetoFront, Value, pareto_front};
 use genesis_store::{CampaignRecord, Store, TrialRecord};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeSet;
@@ -75,7 +75,7 @@ fn best_json(record: &CampaignRecord, best: Option<&TrialRecord>) -> Json {
 }
 
 /// The `run --json` object.
-pub fn report_json(record: &CampaignRecord, report: &Report) -> Json {
+pub fn report_json(record: &CampaignRecord, report: &Report, trials: &[TrialRecord]) -> Json {
     json!({
         "campaign": report.campaign_id,
         "name": record.name,
@@ -87,8 +87,80 @@ pub fn report_json(record: &CampaignRecord, report: &Report) -> Json {
             "requeued_after_interruption": report.requeued,
         },
         "best": best_json(record, report.best.as_ref()),
+        "pareto": pareto_json(record, trials),
         "elapsed_s": report.elapsed.as_secs_f64(),
     })
+}
+
+/// The Pareto front of a campaign with several objectives.
+fn pareto<'a>(
+    record: &CampaignRecord,
+    trials: &'a [TrialRecord],
+) -> Option<(ParetoFront, Vec<&'a TrialRecord>)> {
+    let completed: Vec<&TrialRecord> = trials.iter().filter(|t| t.outputs.is_some()).collect();
+    let outputs: Vec<_> = completed
+        .iter()
+        .map(|t| t.outputs.as_ref().expect("filtered"))
+        .collect();
+    let front = pareto_front(&record.spec, &outputs)?;
+    let members = front.members.iter().map(|&i| completed[i]).collect();
+    Some((front, members))
+}
+
+/// `"pareto"` in JSON output: members, hypervolume and reference point
+/// (null for a single objective).
+fn pareto_json(record: &CampaignRecord, trials: &[TrialRecord]) -> Json {
+    let Some((front, members)) = pareto(record, trials) else {
+        return Json::Null;
+    };
+    let names = record.spec.objectives.iter().map(|o| o.name.clone());
+    json!({
+        "hypervolume": front.hypervolume,
+        "reference": names.zip(front.reference.iter()).map(|(n, r)| (n, json!(r))).collect::<serde_json::Map<_, _>>(),
+        "trials": members.iter().map(|t| {
+            let outputs = t.outputs.as_ref().expect("completed");
+            json!({
+                "trial": t.index,
+                "params": t.inputs.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<serde_json::Map<_, _>>(),
+                "objectives": record.spec.objectives.iter().map(|o| (o.name.clone(), json!(outputs.get(&o.name)))).collect::<serde_json::Map<_, _>>(),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The Pareto block of the human summaries.
+fn print_pareto(record: &CampaignRecord, trials: &[TrialRecord]) {
+    let Some((front, members)) = pareto(record, trials) else {
+        return;
+    };
+    let names: Vec<&str> = record
+        .spec
+        .objectives
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    let reference: Vec<String> = names
+        .iter()
+        .zip(&front.reference)
+        .map(|(n, r)| format!("{n} = {r:.6}"))
+        .collect();
+    println!(
+        "pareto     {} trial(s) on the front; hypervolume {:.6} (reference {})",
+        members.len(),
+        front.hypervolume,
+        reference.join(", ")
+    );
+    for t in members.iter().take(12) {
+        let outputs = t.outputs.as_ref().expect("completed");
+        let values: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = {:.6}", outputs[*n]))
+            .collect();
+        println!("  trial #{:<5} {}", t.index, values.join(", "));
+    }
+    if members.len() > 12 {
+        println!("  ... and {} more (see --json)", members.len() - 12);
+    }
 }
 
 fn goal_word(g: Goal) -> &'static str {
@@ -110,7 +182,7 @@ fn unit_of(record: &CampaignRecord, name: &str) -> String {
 }
 
 /// The summary table at the end of `run`.
-pub fn print_report(record: &CampaignRecord, report: &Report) {
+pub fn print_report(record: &CampaignRecord, report: &Report, trials: &[TrialRecord]) {
     let c = report.counts;
     println!("campaign   {} ({})", record.name, report.campaign_id);
     println!("status     {}", report.status);
@@ -128,6 +200,7 @@ pub fn print_report(record: &CampaignRecord, report: &Report) {
         );
     }
     println!("time       {:.2} s", report.elapsed.as_secs_f64());
+    print_pareto(record, trials);
     match &report.best {
         None => println!("best       none (no completed, feasible trial)"),
         Some(b) => {
@@ -237,6 +310,7 @@ pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {
             "created_at": rfc3339(record.created_at), "updated_at": rfc3339(record.updated_at),
             "counts": { "pending": counts.pending, "running": counts.running, "completed": counts.completed, "failed": counts.failed },
             "best": best_json(record, best),
+            "pareto": pareto_json(record, &trials),
             "trials": trials.iter().map(trial_json).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -257,6 +331,7 @@ pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {
     if let Some(b) = best {
         println!("best       trial #{}", b.index);
     }
+    print_pareto(record, &trials);
     println!();
     let params = param_names(record);
     let outputs = output_names(&trials);

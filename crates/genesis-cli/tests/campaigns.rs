@@ -252,3 +252,57 @@ fn twins_are_listed_described_and_evaluated() {
         assert!(run.stderr.contains(fragment), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn two_objectives_report_a_pareto_front() {
+    // BoTorch's Branin-Currin; max hypervolume w.r.t. (18, 6) is 59.3601.
+    let g = Genesis::new();
+    let example = repo_root().join("examples/branin-currin.toml");
+    let report = g
+        .run(&["run", example.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    let pareto = &report["pareto"];
+    let hv = pareto["hypervolume"].as_f64().unwrap();
+    assert!(hv > 40.0 && hv <= 59.3602, "hypervolume {hv}");
+    assert_eq!(pareto["reference"]["f1"], 18.0);
+    let members: Vec<(f64, f64)> = pareto["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["objectives"]["f1"].as_f64().unwrap(),
+                t["objectives"]["f2"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(members.len() >= 3, "{members:?}");
+    // No member dominates another, and no trial of the campaign dominates a member.
+    let id = report["campaign"].as_str().unwrap();
+    let shown = g.run(&["show", id, "--json"]).ok().json();
+    let all: Vec<(f64, f64)> = shown["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["outputs"]["f1"].as_f64().unwrap(),
+                t["outputs"]["f2"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for m in &members {
+        assert!(
+            !all.iter()
+                .any(|a| a.0 <= m.0 && a.1 <= m.1 && (a.0 < m.0 || a.1 < m.1)),
+            "{m:?} is dominated"
+        );
+    }
+    assert_eq!(shown["pareto"], report["pareto"]);
+    let human = g.run(&["show", id]).ok().stdout;
+    assert!(
+        human.contains("trial(s) on the front; hypervolume"),
+        "{human}"
+    );
+}

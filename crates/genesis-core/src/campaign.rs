@@ -33,6 +33,10 @@ pub enum Goal {
 pub struct Objective {
     pub name: String,
     pub goal: Goal,
+    /// Reference value for the hypervolume of a Pareto front (several
+    /// objectives): the worst value still worth anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<f64>,
 }
 
 /// An outcome constraint: a trial is feasible only if `min <= output <= max`.
@@ -253,6 +257,7 @@ struct RawParameter {
 #[serde(deny_unknown_fields)]
 struct RawObjective {
     goal: Option<Spanned<String>>,
+    reference: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +409,7 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         objectives.push(Objective {
             name: oname.clone(),
             goal,
+            reference: o.get_ref().reference,
         });
     }
 

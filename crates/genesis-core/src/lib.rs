@@ -20,6 +20,6 @@ pub use campaign::{
     CampaignError, CampaignSpec, Constraint, Goal, Objective, ParsedCampaign, TwinRef,
 };
 pub use space::{Domain, Parameter, SearchSpace};
-pub use trial::{CampaignStatus, TrialStatus, best_index, is_feasible};
+pub use trial::{CampaignStatus, ParetoFront, TrialStatus, best_index, is_feasible, pareto_front};
 pub use twin::{IoSpec, Twin, TwinError, TwinSpec};
 pub use value::{Inputs, Outputs, Value};

@@ -133,3 +133,133 @@ pub fn best_index<'a>(
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i)
 }
+
+/// The non-dominated trials of a campaign with several objectives, and the
+/// volume they dominate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParetoFront {
+    /// Positions (in the slice given to [`pareto_front`]) of the members.
+    pub members: Vec<usize>,
+    /// Hypervolume dominated by the front, bounded by `reference`.
+    pub hypervolume: f64,
+    /// Reference point, one value per objective in its own units: the
+    /// objective's `reference` if set, else the worst feasible value seen
+    /// moved out by 10 % of the observed range.
+    pub reference: Vec<f64>,
+}
+
+/// Pareto front of the feasible completed trials (`outputs`), or `None`
+/// for a single objective or no feasible trial.
+pub fn pareto_front(spec: &CampaignSpec, outputs: &[&Outputs]) -> Option<ParetoFront> {
+    if spec.objectives.len() < 2 {
+        return None;
+    }
+    let signs: Vec<f64> = spec
+        .objectives
+        .iter()
+        .map(|o| match o.goal {
+            Goal::Minimize => 1.0,
+            Goal::Maximize => -1.0,
+        })
+        .collect();
+    // Points on the minimisation scale, with their positions.
+    let points: Vec<(usize, Vec<f64>)> = outputs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| is_feasible(spec, o))
+        .filter_map(|(i, o)| {
+            let v: Option<Vec<f64>> = spec
+                .objectives
+                .iter()
+                .zip(&signs)
+                .map(|(ob, s)| o.get(&ob.name).map(|x| s * x).filter(|x| x.is_finite()))
+                .collect();
+            v.map(|v| (i, v))
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let dominates = |a: &[f64], b: &[f64]| {
+        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+    };
+    let members: Vec<usize> = (0..points.len())
+        .filter(|&i| !points.iter().any(|(_, q)| dominates(q, &points[i].1)))
+        .collect();
+    let m = spec.objectives.len();
+    let reference: Vec<f64> = (0..m)
+        .map(|k| match spec.objectives[k].reference {
+            Some(r) => signs[k] * r,
+            None => {
+                let lo = points
+                    .iter()
+                    .map(|(_, p)| p[k])
+                    .fold(f64::INFINITY, f64::min);
+                let hi = points
+                    .iter()
+                    .map(|(_, p)| p[k])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                hi + 0.1 * (hi - lo).max(1e-12)
+            }
+        })
+        .collect();
+    let front: Vec<Vec<f64>> = members.iter().map(|&i| points[i].1.clone()).collect();
+    Some(ParetoFront {
+        hypervolume: hypervolume(&front, &reference),
+        members: members.iter().map(|&i| points[i].0).collect(),
+        reference: reference.iter().zip(&signs).map(|(r, s)| r * s).collect(),
+    })
+}
+
+/// Volume dominated by `points` (minimisation) inside the box bounded by
+/// `reference`, by slicing along the last objective (exact; fine for the
+/// front sizes and 2–4 objectives of experiment campaigns).
+pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> f64 {
+    let inside: Vec<&Vec<f64>> = points
+        .iter()
+        .filter(|p| p.iter().zip(reference).all(|(x, r)| x < r))
+        .collect();
+    if inside.is_empty() {
+        return 0.0;
+    }
+    let m = reference.len();
+    if m == 1 {
+        return reference[0] - inside.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min);
+    }
+    let mut cuts: Vec<f64> = inside.iter().map(|p| p[m - 1]).collect();
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let mut volume = 0.0;
+    for (k, &z) in cuts.iter().enumerate() {
+        let next = cuts.get(k + 1).copied().unwrap_or(reference[m - 1]);
+        let slice: Vec<Vec<f64>> = inside
+            .iter()
+            .filter(|p| p[m - 1] <= z)
+            .map(|p| p[..m - 1].to_vec())
+            .collect();
+        volume += (next - z) * hypervolume(&slice, &reference[..m - 1]);
+    }
+    volume
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hypervolume_of_known_fronts() {
+        // Three staircase points against (4, 4): 3·1 + 2·1 + 1·1 = 6.
+        let front = vec![vec![1.0, 3.0], vec![2.0, 2.0], vec![3.0, 1.0]];
+        assert_eq!(hypervolume(&front, &[4.0, 4.0]), 6.0);
+        // A dominated point adds nothing; a point beyond the reference neither.
+        let mut more = front.clone();
+        more.push(vec![3.0, 3.0]);
+        more.push(vec![5.0, 0.0]);
+        assert_eq!(hypervolume(&more, &[4.0, 4.0]), 6.0);
+        // 3-D: one point at the origin against (1, 2, 3) fills the box: 6.
+        assert_eq!(hypervolume(&[vec![0.0, 0.0, 0.0]], &[1.0, 2.0, 3.0]), 6.0);
+        // Two boxes of volume 0.5 overlapping in [0.5,1]×[0.5,1]×[0,1]: 0.5 + 0.5 − 0.25.
+        let two = vec![vec![0.0, 0.5, 0.0], vec![0.5, 0.0, 0.0]];
+        assert!((hypervolume(&two, &[1.0, 1.0, 1.0]) - 0.75).abs() < 1e-12);
+    }
+}

@@ -148,6 +148,7 @@ fn main() {
     let objectives = [Objective {
         name: "f".into(),
         goal: Goal::Minimize,
+        reference: None,
     }];
     let settings = serde_json::json!({ "initial": 10 })
         .as_object()

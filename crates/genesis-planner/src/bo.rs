@@ -501,21 +501,34 @@ impl BoPlanner {
             scored
         };
         let local = candidates.split_off(n_cand / 2);
+        // Every global candidate, best first, as fallbacks when the refined
+        // optima all repeat points already observed.
+        let fallbacks = top(candidates.clone(), candidates.len());
         let mut starts = top(candidates, 4);
         starts.extend(top(local, 3));
-        let mut best: Option<(Vec<f64>, f64)> = None;
-        for (s0, x0) in starts {
-            let (x, s) = self.refine(models, enc, x0, s0);
-            if best.as_ref().is_none_or(|(_, b)| s > *b) {
-                best = Some((x, s));
-            }
-        }
-        best.unwrap_or_else(|| {
-            (
-                enc.features_of_unit_point(&vec![0.5; d_params]),
-                f64::NEG_INFINITY,
-            )
-        })
+        let mut refined: Vec<(Vec<f64>, f64)> = starts
+            .into_iter()
+            .map(|(s0, x0)| self.refine(models, enc, x0, s0))
+            .collect();
+        refined.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // A point already observed (or believed) teaches nothing: a
+        // deterministic twin would return the same value. Take the best
+        // new point instead.
+        let is_new = |x: &[f64]| {
+            data.x
+                .iter()
+                .all(|seen| seen.iter().zip(x).any(|(a, b)| (a - b).abs() > 1e-6))
+        };
+        refined
+            .into_iter()
+            .chain(fallbacks.into_iter().map(|(s, x)| (x, s)))
+            .find(|(x, _)| is_new(x))
+            .unwrap_or_else(|| {
+                (
+                    enc.features_of_unit_point(&vec![0.5; d_params]),
+                    f64::NEG_INFINITY,
+                )
+            })
     }
 
     /// L-BFGS on the float features, then greedy discrete moves, twice.

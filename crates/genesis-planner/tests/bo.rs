@@ -34,6 +34,7 @@ fn run_loop(
     let objectives = [Objective {
         name: "f".into(),
         goal: Goal::Minimize,
+        reference: None,
     }];
     let mut obs: Vec<Observation> = Vec::new();
     for index in 0..budget {

@@ -197,6 +197,80 @@ impl Twin for Rosenbrock {
     }
 }
 
+/// Branin-Currin, the two-objective test problem of BoTorch (Belakaria et
+/// al. 2019) on the unit square: f1 is Branin on the rescaled inputs, f2
+/// Currin's exponential function; both are minimised. With reference point
+/// (18, 6) the Pareto front's hypervolume is 59.36011874867746 (BoTorch's
+/// `BraninCurrin._max_hv`).
+pub struct BraninCurrin {
+    spec: TwinSpec,
+}
+
+impl BraninCurrin {
+    /// The twin with its spec; construction is cheap.
+    pub fn new() -> Self {
+        BraninCurrin {
+            spec: TwinSpec {
+                name: "bench.branin_currin".into(),
+                version: "1.0.0".into(),
+                description: "Branin-Currin, 2-D, two objectives (f1, f2) to minimise".into(),
+                inputs: vec![
+                    IoSpec::new("x1", "1", Some(0.0), Some(1.0)),
+                    IoSpec::new("x2", "1", Some(0.0), Some(1.0)),
+                ],
+                outputs: vec![
+                    IoSpec::new("f1", "1", None, None).describe("Branin on (15 x1 - 5, 15 x2)"),
+                    IoSpec::new("f2", "1", None, None).describe("Currin exponential function"),
+                ],
+                open_inputs: false,
+                open_outputs: false,
+                optimum: Some(
+                    "Pareto front hypervolume 59.36011874867746 w.r.t. reference (18, 6)".into(),
+                ),
+            },
+        }
+    }
+}
+
+impl Default for BraninCurrin {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Twin for BraninCurrin {
+    fn spec(&self) -> &TwinSpec {
+        &self.spec
+    }
+
+    fn evaluate(&self, inputs: &Inputs) -> Result<Outputs, TwinError> {
+        let (x1, x2) = (number(inputs, "x1")?, number(inputs, "x2")?);
+        let branin = Branin::new();
+        let scaled: Inputs = [
+            (
+                "x1".to_string(),
+                genesis_core::Value::Float(15.0 * x1 - 5.0),
+            ),
+            ("x2".to_string(), genesis_core::Value::Float(15.0 * x2)),
+        ]
+        .into_iter()
+        .collect();
+        let f1 = branin.evaluate(&scaled)?["f"];
+        // Currin: the x2 → 0 limit of 1 − exp(−1/(2 x2)) is 1.
+        let factor = if x2 > 0.0 {
+            1.0 - (-1.0 / (2.0 * x2)).exp()
+        } else {
+            1.0
+        };
+        let f2 = factor * (2300.0 * x1.powi(3) + 1900.0 * x1 * x1 + 2092.0 * x1 + 60.0)
+            / (100.0 * x1.powi(3) + 500.0 * x1 * x1 + 4.0 * x1 + 20.0);
+        Ok(Outputs::from([
+            ("f1".to_string(), f1),
+            ("f2".to_string(), f2),
+        ]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +319,35 @@ mod tests {
         check(&Rosenbrock::new(2), &[0.0, 0.0], 1.0, 1e-15);
         assert_eq!(Rosenbrock::dimension_for(&["x1", "x2", "x3"]), 3);
         assert_eq!(Rosenbrock::dimension_for(&[]), 2);
+    }
+
+    #[test]
+    fn branin_currin_values() {
+        // f2 at (0.5, 0.5) by hand: (1 − e^{−1})·(287.5 + 475 + 1046 + 60)/(12.5 + 125 + 2 + 20)
+        // = 0.63212056 · 1868.5 / 159.5 = 7.4051239.
+        let out = BraninCurrin::new()
+            .evaluate(
+                &[
+                    ("x1".to_string(), Value::Float(0.5)),
+                    ("x2".to_string(), Value::Float(0.5)),
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .unwrap();
+        assert!((out["f2"] - 7.405_123_9).abs() < 1e-6, "{}", out["f2"]);
+        // f1 is Branin at (2.5, 7.5).
+        let b = Branin::new()
+            .evaluate(
+                &[
+                    ("x1".to_string(), Value::Float(2.5)),
+                    ("x2".to_string(), Value::Float(7.5)),
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .unwrap();
+        assert_eq!(out["f1"], b["f"]);
     }
 
     #[test]

@@ -7,12 +7,17 @@
 
 mod bench;
 
-pub use bench::{Branin, Hartmann6, Rosenbrock};
+pub use bench::{Branin, BraninCurrin, Hartmann6, Rosenbrock};
 use genesis_core::Twin;
 use std::sync::Arc;
 
 /// Names of every built-in twin, for listings and error hints.
-pub const BUILTIN_NAMES: &[&str] = &["bench.branin", "bench.hartmann6", "bench.rosenbrock"];
+pub const BUILTIN_NAMES: &[&str] = &[
+    "bench.branin",
+    "bench.branin_currin",
+    "bench.hartmann6",
+    "bench.rosenbrock",
+];
 
 /// Builds the built-in twin `name`.
 ///
@@ -22,6 +27,7 @@ pub const BUILTIN_NAMES: &[&str] = &["bench.branin", "bench.hartmann6", "bench.r
 pub fn resolve(name: &str, input_names: &[&str]) -> Option<Arc<dyn Twin>> {
     match name {
         "bench.branin" => Some(Arc::new(Branin::new())),
+        "bench.branin_currin" => Some(Arc::new(BraninCurrin::new())),
         "bench.hartmann6" => Some(Arc::new(Hartmann6::new())),
         "bench.rosenbrock" => {
             let dim = Rosenbrock::dimension_for(input_names);
