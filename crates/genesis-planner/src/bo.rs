@@ -22,6 +22,11 @@ use crate::{Observation, Planner, PlannerError, PlannerInfo, SuggestRequest, Sug
 use genesis_core::rng::{Rng, derive_seed};
 use genesis_core::{Constraint, Goal, SearchSpace};
 
+/// A suggestion must differ from every observed point by more than this in
+/// some feature (unit-cube scale): re-measuring a deterministic twin at
+/// almost the same place teaches the model nothing.
+const NEW_POINT_DISTANCE: f64 = 1e-3;
+
 /// Which acquisition function scores candidates.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Acquisition {
@@ -515,9 +520,11 @@ impl BoPlanner {
         // deterministic twin would return the same value. Take the best
         // new point instead.
         let is_new = |x: &[f64]| {
-            data.x
-                .iter()
-                .all(|seen| seen.iter().zip(x).any(|(a, b)| (a - b).abs() > 1e-6))
+            data.x.iter().all(|seen| {
+                seen.iter()
+                    .zip(x)
+                    .any(|(a, b)| (a - b).abs() > NEW_POINT_DISTANCE)
+            })
         };
         refined
             .into_iter()
@@ -559,6 +566,7 @@ impl BoPlanner {
                     &lo,
                     &hi,
                     60,
+                    1e-10,
                 );
                 if m.value.is_finite() && -m.value > score {
                     x = m.x;

@@ -19,7 +19,12 @@ const LN_SF2: (f64, f64) = (-4.605_170_185_988_091, 4.605_170_185_988_091); // l
 const LN_SN2: (f64, f64) = (-13.815_510_557_964_274, 0.0); // ln 1e-6, ln 1
 /// Largest data set hyperparameters are fitted on (the posterior uses more);
 /// beyond it the O(n³) fit would dominate the cost of a suggestion.
-pub const MAX_FIT_POINTS: usize = 120;
+pub const MAX_FIT_POINTS: usize = 64;
+/// L-BFGS iterations for each screened start, and for the polished best.
+const SCREEN_ITERATIONS: usize = 10;
+const FIT_ITERATIONS: usize = 40;
+/// Relative change of the log posterior at which the fit stops.
+const FIT_TOLERANCE: f64 = 1e-7;
 
 /// Why a surrogate could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -205,17 +210,27 @@ impl Gp {
         let mut hi = vec![LN_LS.1; d];
         lo.extend([LN_SF2.0, LN_SN2.0]);
         hi.extend([LN_SF2.1, LN_SN2.1]);
-        let starts = [Hyper::prior_mean_lengthscale(d), 0.0, -1.5];
-        let best = starts
+        // Screen several starting lengthscales briefly, then polish the best:
+        // the likelihood is multimodal in the lengthscales, and one start
+        // from the (long) prior mode alone misses short-scale structure.
+        let nlp = |t: &[f64], g: &mut [f64]| neg_log_posterior(&xs, &yv, t, g);
+        let starts = [Hyper::prior_mean_lengthscale(d), -0.5, -1.5, -2.5];
+        let screened = starts
             .iter()
             .map(|&ls| {
                 let mut x0 = vec![ls; d];
                 x0.extend([0.0, -8.0]);
-                lbfgs::minimize(|t, g| neg_log_posterior(&xs, &yv, t, g), &x0, &lo, &hi, 80)
+                lbfgs::minimize(nlp, &x0, &lo, &hi, SCREEN_ITERATIONS, FIT_TOLERANCE)
             })
             .filter(|m| m.value.is_finite())
             .min_by(|a, b| a.value.total_cmp(&b.value))
             .ok_or(GpError::NotPositiveDefinite)?;
+        let polished = lbfgs::minimize(nlp, &screened.x, &lo, &hi, FIT_ITERATIONS, FIT_TOLERANCE);
+        let best = if polished.value <= screened.value {
+            polished
+        } else {
+            screened
+        };
         Gp::condition(x, y, Hyper::from_vec(&best.x), Some((y_mean, y_std)))
     }
 

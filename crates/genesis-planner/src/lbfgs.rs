@@ -14,13 +14,16 @@ pub struct Minimum {
 }
 
 /// Minimises `f` (which also writes its gradient into the second argument)
-/// over the box `[lo, hi]`, starting from `x0`.
+/// over the box `[lo, hi]`, starting from `x0`, for at most `max_iter`
+/// iterations or until a step improves `f` by less than `tolerance`
+/// relative to |f| (at least 1).
 pub fn minimize(
     mut f: impl FnMut(&[f64], &mut [f64]) -> f64,
     x0: &[f64],
     lo: &[f64],
     hi: &[f64],
     max_iter: usize,
+    tolerance: f64,
 ) -> Minimum {
     const MEMORY: usize = 8;
     let n = x0.len();
@@ -99,7 +102,7 @@ pub fn minimize(
             }
             hist.push((s, y, 1.0 / sy));
         }
-        let converged = (fx - fnew).abs() <= 1e-12 * fx.abs().max(1.0);
+        let converged = (fx - fnew).abs() <= tolerance * fx.abs().max(1.0);
         x = xn;
         g = gn;
         fx = fnew;
@@ -134,13 +137,13 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let m = minimize(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], 500);
+        let m = minimize(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], 500, 1e-12);
         assert!(
             (m.x[0] - 1.0).abs() < 1e-4 && (m.x[1] - 1.0).abs() < 1e-4,
             "{m:?}"
         );
         // With b ≤ 0.5 the constrained minimum lies on the bound b = 0.5.
-        let m = minimize(rosen, &[-1.2, 0.0], &[-5.0, -5.0], &[5.0, 0.5], 500);
+        let m = minimize(rosen, &[-1.2, 0.0], &[-5.0, -5.0], &[5.0, 0.5], 500, 1e-12);
         assert!((m.x[1] - 0.5).abs() < 1e-12, "{m:?}");
         assert!(
             (m.x[0] - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-2,
@@ -155,7 +158,7 @@ mod tests {
             g[0] = 2.0 * x[0];
             if x[0] > -1.0 { x[0] * x[0] } else { f64::NAN }
         };
-        let m = minimize(f, &[3.0], &[-10.0], &[10.0], 100);
+        let m = minimize(f, &[3.0], &[-10.0], &[10.0], 100, 1e-12);
         assert!(m.x[0].abs() < 1e-6, "{m:?}");
     }
 }
