@@ -59,6 +59,14 @@ impl Hyper {
         }
     }
 
+    /// 1/ℓ_d² for each feature, the form the kernel uses.
+    fn inv_sq_lengthscales(&self) -> Vec<f64> {
+        self.log_lengthscales
+            .iter()
+            .map(|l| (-2.0 * l).exp())
+            .collect()
+    }
+
     fn prior_mean_lengthscale(dim: usize) -> f64 {
         std::f64::consts::SQRT_2 + 0.5 * (dim as f64).ln()
     }
@@ -118,11 +126,7 @@ fn cholesky(mut k: DMatrix<f64>) -> Result<DMatrix<f64>, GpError> {
 
 fn kernel_matrix(x: &[Vec<f64>], h: &Hyper) -> DMatrix<f64> {
     let n = x.len();
-    let inv_ls2: Vec<f64> = h
-        .log_lengthscales
-        .iter()
-        .map(|l| (-2.0 * l).exp())
-        .collect();
+    let inv_ls2 = h.inv_sq_lengthscales();
     let sf2 = h.log_signal_var.exp();
     let sn2 = h.log_noise_var.exp();
     DMatrix::from_fn(n, n, |i, j| {
@@ -137,7 +141,7 @@ fn neg_log_posterior(x: &[Vec<f64>], y: &DVector<f64>, theta: &[f64], grad: &mut
     let n = x.len();
     let d = h.log_lengthscales.len();
     let k = kernel_matrix(x, &h);
-    let Ok(l) = cholesky(k.clone()) else {
+    let Ok(l) = cholesky(k) else {
         return f64::NAN;
     };
     let chol = nalgebra::Cholesky::pack_dirty(l.clone());
@@ -147,11 +151,7 @@ fn neg_log_posterior(x: &[Vec<f64>], y: &DVector<f64>, theta: &[f64], grad: &mut
     // W = K⁻¹ − ααᵀ; ∂NLL/∂θ = ½ tr(W ∂K/∂θ).
     let mut w = chol.inverse();
     w -= &alpha * alpha.transpose();
-    let inv_ls2: Vec<f64> = h
-        .log_lengthscales
-        .iter()
-        .map(|l| (-2.0 * l).exp())
-        .collect();
+    let inv_ls2 = h.inv_sq_lengthscales();
     let sf2 = h.log_signal_var.exp();
     let sn2 = h.log_noise_var.exp();
     grad.iter_mut().for_each(|g| *g = 0.0);
@@ -253,11 +253,7 @@ impl Gp {
         let chol = cholesky(kernel_matrix(x, &hyper))?;
         let alpha = nalgebra::Cholesky::pack_dirty(chol.clone()).solve(&yv);
         Ok(Gp {
-            inv_ls2: hyper
-                .log_lengthscales
-                .iter()
-                .map(|l| (-2.0 * l).exp())
-                .collect(),
+            inv_ls2: hyper.inv_sq_lengthscales(),
             signal_var: hyper.log_signal_var.exp(),
             hyper,
             x: x.to_vec(),
