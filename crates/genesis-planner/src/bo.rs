@@ -42,7 +42,7 @@ pub struct BoSettings {
     /// Initial Sobol design size; default max(4, 2·d + 2) for d parameters.
     pub initial: Option<u64>,
     pub acquisition: Acquisition,
-    /// Candidates scored before local refinement; default 256 + 128·d, at most 2048.
+    /// Candidates scored before local refinement; default 256 + 64·d, at most 2048.
     pub candidates: Option<usize>,
 }
 
@@ -459,7 +459,7 @@ impl BoPlanner {
         let n_cand = self
             .settings
             .candidates
-            .unwrap_or((256 + 128 * d_params).min(2048));
+            .unwrap_or((256 + 64 * d_params).min(2048));
         let mut candidates: Vec<Vec<f64>> = Vec::with_capacity(n_cand);
         let scramble = derive_seed(self.seed, index) as u32;
         for k in 0..n_cand / 2 {
