@@ -287,29 +287,30 @@ impl Gp {
     /// in original output units.
     pub fn predict(&self, x: &[f64]) -> (f64, f64) {
         let (k, _) = self.kstar(x);
+        let (mean, var, _) = self.latent(&k);
+        (self.y_mean + self.y_std * mean, self.y_std * var.sqrt())
+    }
+
+    /// Standardised mean, variance and L⁻¹k* for the cross-covariances `k`.
+    fn latent(&self, k: &DVector<f64>) -> (f64, f64, DVector<f64>) {
         let mean = k.dot(&self.alpha);
         let v = self
             .chol
-            .solve_lower_triangular(&k)
+            .solve_lower_triangular(k)
             .expect("factor is invertible");
         let var = (self.signal_var - v.norm_squared()).max(1e-12);
-        (self.y_mean + self.y_std * mean, self.y_std * var.sqrt())
+        (mean, var, v)
     }
 
     /// Mean and standard deviation with their gradients with respect to `x`.
     pub fn predict_with_grad(&self, x: &[f64]) -> (f64, f64, Vec<f64>, Vec<f64>) {
         let (k, factors) = self.kstar(x);
-        let mean = k.dot(&self.alpha);
-        let v = self
-            .chol
-            .solve_lower_triangular(&k)
-            .expect("factor is invertible");
-        let var = (self.signal_var - v.norm_squared()).max(1e-12);
+        let (mean, var, v) = self.latent(&k);
         let sd = var.sqrt();
+        // w = K⁻¹k* = L⁻ᵀ(L⁻¹k*), solved without forming Lᵀ.
         let w = self
             .chol
-            .transpose()
-            .solve_upper_triangular(&v)
+            .tr_solve_lower_triangular(&v)
             .expect("factor is invertible");
         let d = x.len();
         let mut dmean = vec![0.0; d];
