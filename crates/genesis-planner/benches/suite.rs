@@ -1,13 +1,14 @@
 //! Genesis's side of the planner benchmark (`bench/run.sh` runs the peers).
 //!
-//! `cargo bench -p genesis-planner --bench suite -- INIT.json OUT.jsonl TIMING.jsonl`
+//! `cargo bench -p genesis-planner --bench suite -- INIT.json OUT.jsonl TIMING.jsonl [PROBLEM,...]`
 //!
 //! For every problem and seed in INIT.json (written by `bench/init.py`), the
 //! BO planner starts from the same 10 initial points as the peers and runs
 //! to the problem's budget, one suggestion at a time; each line of OUT
 //! holds the best value after every evaluation and the CPU seconds of each
 //! suggestion. TIMING holds the CPU seconds of one suggestion after n
-//! random Hartmann6 observations, n = 50, 200, 500.
+//! random Hartmann6 observations, n = 50, 200, 500. PROBLEM,... limits
+//! the regret runs to those problems.
 
 use genesis_core::rng::Rng;
 use genesis_core::{Domain, Goal, Inputs, Objective, Outputs, Parameter, SearchSpace, Value};
@@ -137,11 +138,15 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let [init, out, timing] = &args[..] else {
-        eprintln!(
-            "usage: cargo bench -p genesis-planner --bench suite -- INIT.json OUT.jsonl TIMING.jsonl"
-        );
-        return;
+    let (init, out, timing, only) = match &args[..] {
+        [init, out, timing] => (init, out, timing, None),
+        [init, out, timing, only] => (init, out, timing, Some(only)),
+        _ => {
+            eprintln!(
+                "usage: cargo bench -p genesis-planner --bench suite -- INIT.json OUT.jsonl TIMING.jsonl [PROBLEM,...]"
+            );
+            return;
+        }
     };
     // INIT = "-" skips the regret runs (timing only).
     let init: Json = if init == "-" {
@@ -160,6 +165,9 @@ fn main() {
         .expect("object");
     let mut out = std::fs::File::create(out).expect("create output");
     for (problem, spec) in init["problems"].as_object().expect("problems") {
+        if only.is_some_and(|o| !o.split(',').any(|p| p == problem)) {
+            continue;
+        }
         let space = space_of(&spec["params"]);
         let evals = spec["evals"].as_u64().expect("evals");
         for (seed, points) in spec["seeds"].as_object().expect("seeds") {
