@@ -21,5 +21,5 @@ pub use campaign::{
 };
 pub use space::{Domain, Parameter, SearchSpace};
 pub use trial::{CampaignStatus, ParetoFront, TrialStatus, best_index, is_feasible, pareto_front};
-pub use twin::{IoSpec, Twin, TwinError, TwinSpec};
+pub use twin::{IoSpec, Recorded, Twin, TwinError, TwinSpec};
 pub use value::{Inputs, Outputs, Value};

@@ -99,6 +99,24 @@ pub trait Twin: Send + Sync {
 
     /// Runs one evaluation. Blocking; executors decide on which thread.
     fn evaluate(&self, inputs: &Inputs) -> Result<Outputs, TwinError>;
+
+    /// Runs one evaluation and keeps what it wrote along the way (a
+    /// program's stdout and stderr), which the store files as artifacts of
+    /// the trial. Built-in twins write nothing, so the default has none.
+    fn evaluate_recorded(&self, inputs: &Inputs) -> Recorded {
+        Recorded {
+            result: self.evaluate(inputs),
+            artifacts: Vec::new(),
+        }
+    }
+}
+
+/// An evaluation with the files it produced.
+#[derive(Debug)]
+pub struct Recorded {
+    pub result: Result<Outputs, TwinError>,
+    /// (name, content) of each file worth keeping, e.g. `("stdout", …)`.
+    pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
 /// Reads a numeric input by name, the way built-in twins need it.

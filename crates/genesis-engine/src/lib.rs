@@ -153,6 +153,12 @@ pub fn create(
     owner: &str,
 ) -> Result<CampaignRecord, EngineError> {
     let twin = prepared.twin.spec();
+    let info = prepared.planner.info();
+    let planner = serde_json::json!({
+        "name": info.name,
+        "version": info.version,
+        "settings": info.settings,
+    });
     Ok(store.create_campaign(&NewCampaign {
         spec: &prepared.parsed.spec,
         source_text: &prepared.parsed.source,
@@ -161,6 +167,7 @@ pub fn create(
         owner,
         twin_name: &twin.name,
         twin_version: &twin.version,
+        planner: &planner,
         now_ms: now_ms(),
     })?)
 }
@@ -424,7 +431,7 @@ pub fn run_with(
             "campaign {id} is manual: `genesis ask {id}` proposes experiments and `genesis tell {id}` records results"
         )));
     }
-    let requeued = store.requeue_interrupted(id)?;
+    let requeued = store.requeue_interrupted(id, now_ms())?;
     let mut trials = store.trials(id)?;
     let mut queue: VecDeque<i64> = trials
         .iter()
@@ -485,7 +492,14 @@ pub fn run_with(
             Ok(outputs) => check_outputs(spec, &outputs).map(|()| outputs),
             Err(e) => Err(e.to_string()),
         };
-        store.finish_trial(done.trial_id, &result, now_ms())?;
+        // Files first, then the event that names them: a crash in between
+        // leaves an unreferenced file, never a reference to nothing.
+        let artifacts = done
+            .artifacts
+            .iter()
+            .map(|(name, bytes)| store.put_artifact(name, bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        store.finish_trial(done.trial_id, &result, &artifacts, now_ms())?;
         counts = store.counts(id)?;
         let slot = position(&trials, done.trial_id);
         trials[slot] = store.trial(done.trial_id)?;

@@ -33,6 +33,8 @@ pub struct Job {
 pub struct Completion {
     pub trial_id: i64,
     pub result: Result<Outputs, TwinError>,
+    /// Files the run produced (name, content), for the provenance record.
+    pub artifacts: Vec<(String, Vec<u8>)>,
     pub elapsed: Duration,
 }
 

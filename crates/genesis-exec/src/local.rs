@@ -55,11 +55,12 @@ impl Executor for LocalExecutor {
         self.running.insert(job.trial_id, (start, deadline));
         let tx = self.tx.clone();
         std::thread::spawn(move || {
-            let result = job.twin.evaluate(&job.inputs);
+            let recorded = job.twin.evaluate_recorded(&job.inputs);
             // The receiver may be gone if the campaign stopped; nothing to do then.
             let _ = tx.send(Completion {
                 trial_id: job.trial_id,
-                result,
+                result: recorded.result,
+                artifacts: recorded.artifacts,
                 elapsed: start.elapsed(),
             });
         });
@@ -84,6 +85,7 @@ impl Executor for LocalExecutor {
                         return Some(Completion {
                             trial_id: id,
                             result: Err(TwinError::Timeout(limit.as_secs_f64())),
+                            artifacts: Vec::new(),
                             elapsed: start.elapsed(),
                         });
                     }

@@ -5,7 +5,7 @@
 //! else (non-zero exit, timeout, garbage, NaN) is a failed trial whose
 //! reason quotes the end of the program's stderr.
 
-use genesis_core::{Inputs, Outputs, Twin, TwinError, TwinSpec};
+use genesis_core::{Inputs, Outputs, Recorded, Twin, TwinError, TwinSpec};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -45,10 +45,11 @@ impl SubprocessTwin {
             first.to_path_buf()
         };
         let declared = outputs.unwrap_or_default();
+        let version = content_version(&program, &command[1..], base_dir);
         SubprocessTwin {
             spec: TwinSpec {
                 name: format!("command:{}", command.join(" ")),
-                version: "unversioned".into(),
+                version,
                 description: format!(
                     "external program `{}` (JSON stdin/stdout protocol)",
                     command.join(" ")
@@ -75,6 +76,39 @@ impl SubprocessTwin {
             timeout: Duration::from_secs_f64(timeout_s),
         }
     }
+}
+
+/// The twin's version: `b3:` and 16 hex digits of the BLAKE3 hash of the
+/// program file, its arguments, and the content of every argument that
+/// names a file (so `python3 model.py` changes version when `model.py`
+/// does). A program that cannot be read hashes as its name.
+fn content_version(program: &Path, args: &[String], base_dir: &Path) -> String {
+    let mut h = blake3::Hasher::new();
+    let program_file = if program.components().count() > 1 {
+        Some(program.to_path_buf())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(program))
+                .find(|p| p.is_file())
+        })
+    };
+    match program_file.and_then(|p| std::fs::read(p).ok()) {
+        Some(bytes) => h.update(&bytes),
+        None => h.update(program.as_os_str().as_encoded_bytes()),
+    };
+    for a in args {
+        h.update(&[0]);
+        h.update(a.as_bytes());
+        let path = base_dir.join(a);
+        if path.is_file() {
+            if let Ok(bytes) = std::fs::read(&path) {
+                h.update(&[1]);
+                h.update(&bytes);
+            }
+        }
+    }
+    format!("b3:{}", &h.finalize().to_hex()[..16])
 }
 
 fn tail(text: &str) -> String {
@@ -150,23 +184,46 @@ impl Twin for SubprocessTwin {
     }
 
     fn evaluate(&self, inputs: &Inputs) -> Result<Outputs, TwinError> {
+        self.evaluate_recorded(inputs).result
+    }
+
+    /// Keeps the program's stdout and stderr (when not empty) as artifacts,
+    /// also when it failed or timed out.
+    fn evaluate_recorded(&self, inputs: &Inputs) -> Recorded {
+        let (result, stdout, stderr) = self.run(inputs);
+        let artifacts = [("stdout", stdout), ("stderr", stderr)]
+            .into_iter()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(n, b)| (n.to_string(), b))
+            .collect();
+        Recorded { result, artifacts }
+    }
+}
+
+impl SubprocessTwin {
+    /// Runs the program once: the result, and everything it printed.
+    fn run(&self, inputs: &Inputs) -> (Result<Outputs, TwinError>, Vec<u8>, Vec<u8>) {
         let payload = serde_json::to_string(inputs).expect("inputs serialise");
-        let mut child = Command::new(&self.program)
+        let spawned = Command::new(&self.program)
             .args(&self.args)
             .current_dir(&self.cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                TwinError::Failed(format!("cannot start `{}`: {e}", self.program.display()))
-            })?;
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!("cannot start `{}`: {e}", self.program.display());
+                return (Err(TwinError::Failed(why)), vec![], vec![]);
+            }
+        };
         let pid = child.id();
         let _tracked = crate::children::track(pid as i32);
         let mut stdin = child.stdin.take().expect("piped");
-        let mut out_pipe = child.stdout.take().expect("piped");
-        let mut err_pipe = child.stderr.take().expect("piped");
+        let out_pipe = child.stdout.take().expect("piped");
+        let err_pipe = child.stderr.take().expect("piped");
         // Readers and writer run on their own threads so a chatty program
         // never blocks on a full pipe.
         let writer = thread::spawn(move || {
@@ -175,36 +232,42 @@ impl Twin for SubprocessTwin {
                 .write_all(payload.as_bytes())
                 .and_then(|_| stdin.write_all(b"\n"));
         });
-        let out_reader = thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = out_pipe.read_to_end(&mut s);
-            String::from_utf8_lossy(&s).into_owned()
-        });
-        let err_reader = thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = err_pipe.read_to_end(&mut s);
-            String::from_utf8_lossy(&s).into_owned()
-        });
-        let status = child
-            .wait_timeout(self.timeout)
-            .map_err(|e| TwinError::Failed(format!("waiting for the program failed: {e}")))?;
-        let status = match status {
-            Some(s) => {
-                // The program is done; reap helpers it may have left behind.
-                kill_group(pid);
+        let read_all = |mut pipe: Box<dyn Read + Send>| {
+            thread::spawn(move || {
+                let mut s = Vec::new();
+                let _ = pipe.read_to_end(&mut s);
                 s
-            }
-            None => {
+            })
+        };
+        let out_reader = read_all(Box::new(out_pipe));
+        let err_reader = read_all(Box::new(err_pipe));
+        let status = match child.wait_timeout(self.timeout) {
+            Ok(s) => s,
+            Err(e) => {
                 kill_group(pid);
                 let _ = child.wait();
-                let _ = (writer.join(), out_reader.join(), err_reader.join());
-                return Err(TwinError::Timeout(self.timeout.as_secs_f64()));
+                let why = format!("waiting for the program failed: {e}");
+                return (Err(TwinError::Failed(why)), vec![], vec![]);
             }
         };
+        // Done or not, end the program's group: a finished program may have
+        // left helpers behind, an unfinished one has overrun its limit.
+        kill_group(pid);
+        if status.is_none() {
+            let _ = child.wait();
+        }
         let _ = writer.join();
         let stdout = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
-        if !status.success() {
+        let Some(status) = status else {
+            return (
+                Err(TwinError::Timeout(self.timeout.as_secs_f64())),
+                stdout,
+                stderr,
+            );
+        };
+        let err_text = String::from_utf8_lossy(&stderr).into_owned();
+        let result = if !status.success() {
             let how = match (
                 status.code(),
                 std::os::unix::process::ExitStatusExt::signal(&status),
@@ -213,9 +276,11 @@ impl Twin for SubprocessTwin {
                 (None, Some(sig)) => format!("killed by signal {sig}"),
                 (None, None) => "ended abnormally".to_string(),
             };
-            return Err(with_stderr(format!("program {how}"), &stderr));
-        }
-        parse_outputs(&stdout).map_err(|m| with_stderr(m, &stderr))
+            Err(with_stderr(format!("program {how}"), &err_text))
+        } else {
+            parse_outputs(&String::from_utf8_lossy(&stdout)).map_err(|m| with_stderr(m, &err_text))
+        };
+        (result, stdout, stderr)
     }
 }
 

@@ -10,9 +10,17 @@
 //! and a PostgreSQL backend can come without reshaping the data; SQL is kept
 //! to the portable subset (no SQLite-only types, times as integer ms).
 
+mod artifacts;
+mod keys;
+mod record;
 mod schema;
 
+pub use artifacts::ArtifactProblem;
+pub use record::{Verification, verify_events};
+
+use artifacts::Artifacts;
 use genesis_core::{CampaignSpec, CampaignStatus, Inputs, Outputs, TrialStatus};
+use genesis_prov::{ArtifactRef, Event, Reporter, Signer, Versioned};
 use rusqlite::{Connection, Row, params};
 use std::path::Path;
 
@@ -36,6 +44,8 @@ pub enum StoreError {
     BadTransition(i64),
     #[error("corrupt value in the store: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Io(String),
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -52,6 +62,9 @@ pub struct NewCampaign<'a> {
     pub owner: &'a str,
     pub twin_name: &'a str,
     pub twin_version: &'a str,
+    /// The planner's name, version and settings (`PlannerInfo` as JSON),
+    /// recorded in the provenance.
+    pub planner: &'a serde_json::Value,
     pub now_ms: i64,
 }
 
@@ -128,9 +141,11 @@ pub struct TrialRecord {
     pub ended_at: Option<i64>,
 }
 
-/// A handle on one workspace database.
+/// A handle on one workspace: its database, its artifacts and its key.
 pub struct Store {
     conn: Connection,
+    signer: Signer,
+    artifacts: Artifacts,
 }
 
 const CAMPAIGN_COLUMNS: &str = "c.id, p.name, c.owner, c.name, c.status, c.spec_json, c.source_text, \
@@ -152,17 +167,27 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    /// The workspace key lives in `keys/` and the artifacts in
+    /// `artifacts/`, both beside the database; the key is created on first
+    /// use.
     pub fn open(path: &Path) -> Result<Store> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let signer = keys::load_or_create(&dir.join("keys"))?;
         let conn = Connection::open(path)?;
-        Self::setup(conn)
+        Self::setup(conn, signer, Artifacts::Dir(dir.join("artifacts")))
     }
 
-    /// An in-memory store, for tests and dry runs.
+    /// An in-memory store with a throwaway key, for tests and dry runs.
     pub fn in_memory() -> Result<Store> {
-        Self::setup(Connection::open_in_memory()?)
+        let signer = Signer::generate().map_err(|e| StoreError::Io(e.to_string()))?;
+        Self::setup(
+            Connection::open_in_memory()?,
+            signer,
+            Artifacts::Memory(Default::default()),
+        )
     }
 
-    fn setup(mut conn: Connection) -> Result<Store> {
+    fn setup(mut conn: Connection, signer: Signer, artifacts: Artifacts) -> Result<Store> {
         // WAL lets `genesis show` read while a campaign writes; FULL sync makes
         // each committed trial durable even across a power cut.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -170,7 +195,15 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        conn.execute(
+            "INSERT OR IGNORE INTO signing_keys (fingerprint, public_key) VALUES (?1, ?2)",
+            params![signer.public().fingerprint(), signer.public().hex()],
+        )?;
+        Ok(Store {
+            conn,
+            signer,
+            artifacts,
+        })
     }
 
     /// Schema version the store is at.
@@ -182,6 +215,10 @@ impl Store {
 
     /// Creates a campaign in the default project and returns it.
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<CampaignRecord> {
+        let source = self
+            .artifacts
+            .put("campaign.toml", new.source_text.as_bytes())?;
+        let spec_json = to_json(new.spec);
         let tx = self.conn.transaction()?;
         let id: String = loop {
             let id: String = tx.query_row("SELECT lower(hex(randomblob(4)))", [], |r| r.get(0))?;
@@ -202,7 +239,7 @@ impl Store {
                 id,
                 new.owner,
                 new.spec.name,
-                to_json(new.spec),
+                spec_json,
                 new.source_text,
                 new.source_path,
                 new.base_dir,
@@ -211,6 +248,26 @@ impl Store {
                 new.now_ms
             ],
         )?;
+        let event = Event::CampaignCreated {
+            campaign: id.clone(),
+            name: new.spec.name.clone(),
+            project: "default".into(),
+            owner: new.owner.to_string(),
+            spec_hash: genesis_prov::digest(spec_json.as_bytes()),
+            source,
+            source_path: new.source_path.to_string(),
+            base_dir: new.base_dir.to_string(),
+            twin: Versioned {
+                name: new.twin_name.to_string(),
+                version: new.twin_version.to_string(),
+            },
+            planner: new.planner.clone(),
+            software: Versioned {
+                name: "genesis".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+        };
+        record::append(&tx, &self.signer, &id, new.now_ms, &event)?;
         tx.commit()?;
         self.campaign(&id)
     }
@@ -328,10 +385,18 @@ impl Store {
         status: CampaignStatus,
         now_ms: i64,
     ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE campaigns SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE campaigns SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
             params![id, status.as_str(), now_ms],
         )?;
+        if n == 1 {
+            let event = Event::CampaignStatus {
+                status: status.as_str().to_string(),
+            };
+            record::append(&tx, &self.signer, id, now_ms, &event)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -365,28 +430,61 @@ impl Store {
                 ids.push(tx.last_insert_rowid());
             }
         }
+        for t in trials {
+            let event = Event::TrialProposed {
+                trial: t.index,
+                inputs: t.inputs.clone(),
+                planner: Versioned {
+                    name: t.planner_name.to_string(),
+                    version: t.planner_version.to_string(),
+                },
+                reason: t.planner_reason.to_string(),
+                twin: Versioned {
+                    name: t.twin_name.to_string(),
+                    version: t.twin_version.to_string(),
+                },
+            };
+            record::append(&tx, &self.signer, campaign_id, now_ms, &event)?;
+        }
         tx.commit()?;
         Ok(ids)
     }
 
     /// Moves a pending trial to `running` and counts the attempt.
     pub fn start_trial(&mut self, trial_id: i64, now_ms: i64) -> Result<()> {
-        let n = self.conn.execute(
-            "UPDATE trials SET status = 'running', attempts = attempts + 1, started_at = ?2 \
-             WHERE id = ?1 AND status = 'pending'",
-            params![trial_id, now_ms],
-        )?;
-        if n != 1 {
+        let tx = self.conn.transaction()?;
+        let changed: Option<(String, i64, i64)> = tx
+            .query_row(
+                "UPDATE trials SET status = 'running', attempts = attempts + 1, started_at = ?2 \
+                 WHERE id = ?1 AND status = 'pending' RETURNING campaign_id, idx, attempts",
+                params![trial_id, now_ms],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let Some((campaign, idx, attempt)) = changed else {
             return Err(StoreError::BadTransition(trial_id));
-        }
+        };
+        let event = Event::TrialStarted {
+            trial: idx as u64,
+            attempt: attempt as u32,
+        };
+        record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
+        tx.commit()?;
         Ok(())
     }
 
     /// Records the end of a running trial: outputs, or the failure reason.
+    /// `artifacts` are what the run left behind (program output), already
+    /// stored with [`Store::put_artifact`].
     pub fn finish_trial(
         &mut self,
         trial_id: i64,
         result: &std::result::Result<Outputs, String>,
+        artifacts: &[ArtifactRef],
         now_ms: i64,
     ) -> Result<()> {
         let (status, outputs, reason) = match result {
@@ -394,14 +492,15 @@ impl Store {
             Err(e) => (TrialStatus::Failed, None, Some(e.as_str())),
         };
         let tx = self.conn.transaction()?;
-        let n = tx.execute(
+        let (campaign, idx) = record::update_one(
+            &tx,
             "UPDATE trials SET status = ?2, outputs_json = ?3, failure_reason = ?4, ended_at = ?5 \
-             WHERE id = ?1 AND status = 'running'",
+             WHERE id = ?1 AND status = 'running' RETURNING campaign_id, idx",
             params![trial_id, status.as_str(), outputs, reason, now_ms],
-        )?;
-        if n != 1 {
-            return Err(StoreError::BadTransition(trial_id));
-        }
+        )?
+        .ok_or(StoreError::BadTransition(trial_id))?;
+        let event = record::finished(idx, result, artifacts, Reporter::Executor);
+        record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
         tx.execute(
             "UPDATE campaigns SET updated_at = ?2 WHERE id = (SELECT campaign_id FROM trials WHERE id = ?1)",
             params![trial_id, now_ms],
@@ -423,14 +522,16 @@ impl Store {
                 Ok(o) => (TrialStatus::Completed, Some(to_json(o)), None),
                 Err(e) => (TrialStatus::Failed, None, Some(e.as_str())),
             };
-            let n = tx.execute(
+            let (campaign, idx) = record::update_one(
+                &tx,
                 "UPDATE trials SET status = ?2, outputs_json = ?3, failure_reason = ?4, ended_at = ?5, \
-                 attempts = MAX(attempts, 1) WHERE id = ?1 AND status IN ('pending', 'running')",
+                 attempts = MAX(attempts, 1) WHERE id = ?1 AND status IN ('pending', 'running') \
+                 RETURNING campaign_id, idx",
                 params![trial_id, status.as_str(), outputs, reason, now_ms],
-            )?;
-            if n != 1 {
-                return Err(StoreError::BadTransition(*trial_id));
-            }
+            )?
+            .ok_or(StoreError::BadTransition(*trial_id))?;
+            let event = record::finished(idx, result, &[], Reporter::Tell);
+            record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
         }
         tx.execute(
             "UPDATE campaigns SET updated_at = ?2 WHERE id = (SELECT campaign_id FROM trials WHERE id = ?1)",
@@ -442,12 +543,34 @@ impl Store {
 
     /// Puts trials left `running` by a crashed process back to `pending` so
     /// they run again with the same inputs. Returns how many there were.
-    pub fn requeue_interrupted(&mut self, campaign_id: &str) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE trials SET status = 'pending', started_at = NULL \
-             WHERE campaign_id = ?1 AND status = 'running'",
-            [campaign_id],
-        )?)
+    pub fn requeue_interrupted(&mut self, campaign_id: &str, now_ms: i64) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let trials: Vec<u64> = {
+            let mut stmt = tx.prepare(
+                "UPDATE trials SET status = 'pending', started_at = NULL \
+                 WHERE campaign_id = ?1 AND status = 'running' RETURNING idx",
+            )?;
+            let rows = stmt.query_map([campaign_id], |r| r.get::<_, i64>(0))?;
+            let mut v = rows
+                .map(|r| r.map(|i| i as u64))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            v.sort_unstable();
+            v
+        };
+        if !trials.is_empty() {
+            let n = trials.len();
+            record::append(
+                &tx,
+                &self.signer,
+                campaign_id,
+                now_ms,
+                &Event::TrialsRequeued { trials },
+            )?;
+            tx.commit()?;
+            return Ok(n);
+        }
+        tx.commit()?;
+        Ok(0)
     }
 
     /// Trials of a campaign in index order.

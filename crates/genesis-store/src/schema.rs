@@ -50,6 +50,24 @@ const MIGRATIONS: &[&str] = &[
         ended_at BIGINT,
         UNIQUE (campaign_id, idx)
     );",
+    // 2: the provenance record (see genesis-prov) and the workspace keys.
+    "CREATE TABLE events (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        seq BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        trial_idx BIGINT,
+        body TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, seq)
+    );
+    CREATE INDEX events_by_trial ON events (campaign_id, trial_idx);
+    CREATE TABLE signing_keys (
+        fingerprint TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL
+    );",
 ];
 
 /// Brings the database up to the latest schema.

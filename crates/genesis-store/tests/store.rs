@@ -32,6 +32,7 @@ fn new_campaign(store: &mut Store) -> String {
             owner: "tester",
             twin_name: "bench.branin",
             twin_version: "1.0.0",
+            planner: &serde_json::json!({"name": "sobol", "version": "1", "settings": {}}),
             now_ms: 1,
         })
         .unwrap()
@@ -73,11 +74,11 @@ fn trial_lifecycle_survives_reopening() {
         let ids = add(&mut store, &campaign, &[0, 1, 2]);
         store.start_trial(ids[0], 3).unwrap();
         store
-            .finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), 4)
+            .finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), &[], 4)
             .unwrap();
         store.start_trial(ids[1], 3).unwrap();
         store
-            .finish_trial(ids[1], &Err("exit status 3".into()), 5)
+            .finish_trial(ids[1], &Err("exit status 3".into()), &[], 5)
             .unwrap();
         store.start_trial(ids[2], 3).unwrap();
         (campaign, ids)
@@ -101,7 +102,7 @@ fn trial_lifecycle_survives_reopening() {
     assert_eq!(trials[2].status, TrialStatus::Running);
 
     // A crash left trial 2 running: it is requeued and started again.
-    assert_eq!(store.requeue_interrupted(&campaign).unwrap(), 1);
+    assert_eq!(store.requeue_interrupted(&campaign, 9).unwrap(), 1);
     store.start_trial(ids[2], 6).unwrap();
     let t2 = &store.trials(&campaign).unwrap()[2];
     assert_eq!((t2.status, t2.attempts), (TrialStatus::Running, 2));
@@ -123,17 +124,17 @@ fn finished_trials_are_final() {
     let campaign = new_campaign(&mut store);
     let id = add(&mut store, &campaign, &[0])[0];
     assert!(matches!(
-        store.finish_trial(id, &Err("x".into()), 1),
+        store.finish_trial(id, &Err("x".into()), &[], 1),
         Err(StoreError::BadTransition(_))
     ));
     store.start_trial(id, 1).unwrap();
-    store.finish_trial(id, &Err("boom".into()), 2).unwrap();
+    store.finish_trial(id, &Err("boom".into()), &[], 2).unwrap();
     assert!(matches!(
         store.start_trial(id, 3),
         Err(StoreError::BadTransition(_))
     ));
     assert!(matches!(
-        store.finish_trial(id, &Err("again".into()), 3),
+        store.finish_trial(id, &Err("again".into()), &[], 3),
         Err(StoreError::BadTransition(_))
     ));
     assert_eq!(

@@ -1,0 +1,131 @@
+//! What happened: one variant per state change of a campaign.
+
+use crate::Digest;
+use genesis_core::{Inputs, Outputs};
+use serde::{Deserialize, Serialize};
+
+/// A name and version (of a planner, twin or program).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Versioned {
+    pub name: String,
+    pub version: String,
+}
+
+/// A file kept in the artifact store, by content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    /// What the file is to the trial or campaign (`stdout`, `campaign.toml`).
+    pub name: String,
+    pub hash: Digest,
+    pub size: u64,
+}
+
+/// Who reported a trial's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reporter {
+    /// Genesis ran the twin itself.
+    Executor,
+    /// Someone ran the experiment and told Genesis (`genesis tell`).
+    Tell,
+}
+
+/// One state change. Serialised as JSON with a `kind` tag, which is the
+/// exact text that is hashed and signed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // one campaign_created per campaign; boxing buys nothing
+pub enum Event {
+    /// The first event of every campaign.
+    CampaignCreated {
+        campaign: String,
+        name: String,
+        project: String,
+        /// Who started it (the operating-system user for the CLI).
+        owner: String,
+        /// BLAKE3 of the validated spec as stored (JSON).
+        spec_hash: Digest,
+        /// The campaign file as written by the scientist.
+        source: ArtifactRef,
+        source_path: String,
+        base_dir: String,
+        twin: Versioned,
+        /// The planner's name, version and every setting that changes what
+        /// it proposes, seed included.
+        planner: serde_json::Value,
+        /// The Genesis build that ran it.
+        software: Versioned,
+    },
+    /// The planner proposed a trial. Which results it had seen is implied
+    /// by the chain: every result recorded before this event.
+    TrialProposed {
+        trial: u64,
+        inputs: Inputs,
+        planner: Versioned,
+        /// The planner's own account (acquisition value, prediction).
+        reason: String,
+        twin: Versioned,
+    },
+    /// A trial began to run (again, after a crash, with a higher attempt).
+    TrialStarted { trial: u64, attempt: u32 },
+    /// A trial finished with outputs.
+    TrialCompleted {
+        trial: u64,
+        outputs: Outputs,
+        artifacts: Vec<ArtifactRef>,
+        reported_by: Reporter,
+    },
+    /// A trial failed; the reason says why.
+    TrialFailed {
+        trial: u64,
+        reason: String,
+        artifacts: Vec<ArtifactRef>,
+        reported_by: Reporter,
+    },
+    /// Trials left running by a process that died went back to pending.
+    TrialsRequeued { trials: Vec<u64> },
+    /// The campaign became `completed` or `cancelled`.
+    CampaignStatus { status: String },
+}
+
+impl Event {
+    /// The `kind` tag, also stored in its own column for queries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CampaignCreated { .. } => "campaign_created",
+            Event::TrialProposed { .. } => "trial_proposed",
+            Event::TrialStarted { .. } => "trial_started",
+            Event::TrialCompleted { .. } => "trial_completed",
+            Event::TrialFailed { .. } => "trial_failed",
+            Event::TrialsRequeued { .. } => "trials_requeued",
+            Event::CampaignStatus { .. } => "campaign_status",
+        }
+    }
+
+    /// The trial the event is about, if exactly one.
+    pub fn trial(&self) -> Option<u64> {
+        match self {
+            Event::TrialProposed { trial, .. }
+            | Event::TrialStarted { trial, .. }
+            | Event::TrialCompleted { trial, .. }
+            | Event::TrialFailed { trial, .. } => Some(*trial),
+            _ => None,
+        }
+    }
+
+    /// Files the event refers to.
+    pub fn artifacts(&self) -> Vec<&ArtifactRef> {
+        match self {
+            Event::CampaignCreated { source, .. } => vec![source],
+            Event::TrialCompleted { artifacts, .. } | Event::TrialFailed { artifacts, .. } => {
+                artifacts.iter().collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    /// The JSON text that is hashed and stored.
+    pub fn to_body(&self) -> String {
+        serde_json::to_string(self).expect("events always serialise")
+    }
+}
