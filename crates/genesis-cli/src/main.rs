@@ -5,6 +5,7 @@
 
 mod ask_tell;
 mod output;
+mod prov_cmd;
 mod twin_cmd;
 
 use anyhow::{Context, Result, anyhow};
@@ -82,14 +83,58 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a campaign's trials.
+    /// Export a campaign: trials (CSV, JSON Lines), W3C PROV-JSON, or an
+    /// RO-Crate folder (`--format ro-crate -o DIR`).
     Export {
         id: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
-        /// Write here instead of stdout.
+        /// Write here instead of stdout (for ro-crate: the new folder).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// License of an RO-Crate's data (an SPDX URL).
+        #[arg(long, default_value = "https://spdx.org/licenses/CC-BY-4.0")]
+        license: String,
+    },
+    /// Create a workspace and its signing key (other commands do it on first use).
+    Init,
+    /// Check provenance: the signed event chain, every artifact, and that
+    /// the stored campaign and trials agree with it. Exit 1 if anything
+    /// was tampered with.
+    Verify {
+        /// Campaign id (or prefix); all campaigns if omitted.
+        id: Option<String>,
+        /// Verify against this Ed25519 public key (hex) instead of the workspace's.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Verify an exported RO-Crate folder instead of the workspace.
+        #[arg(long = "crate", value_name = "DIR", conflicts_with = "id")]
+        crate_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show where one result came from: campaign, planner decision, inputs,
+    /// run and files.
+    Lineage {
+        id: String,
+        /// The trial number.
+        trial: u64,
+        #[arg(long, conflicts_with = "dot")]
+        json: bool,
+        /// Graphviz output (`| dot -Tsvg > lineage.svg`).
+        #[arg(long)]
+        dot: bool,
+    },
+    /// Re-run a recorded trial with the same twin and inputs and compare.
+    Replay {
+        id: String,
+        /// The trial number.
+        trial: u64,
+        /// Relative tolerance (default: exact for built-in twins, 1e-9 for programs; 0 = exact).
+        #[arg(long)]
+        tolerance: Option<f64>,
+        #[arg(long)]
+        json: bool,
     },
     /// List the built-in twins.
     Twins {
@@ -107,6 +152,8 @@ enum Command {
 enum ExportFormat {
     Csv,
     Jsonl,
+    ProvJson,
+    RoCrate,
 }
 
 /// An error caused by the user's input: exit code 2.
@@ -217,13 +264,27 @@ fn dispatch(cli: Cli) -> Result<()> {
             let store = open_existing(&ws)?;
             output::show(&store, &find(&store, &id)?, json)
         }
-        Command::Export { id, format, output } => {
+        Command::Export {
+            id,
+            format,
+            output,
+            license,
+        } => {
             let store = open_existing(&ws)?;
             let record = find(&store, &id)?;
             let trials = store.trials(&record.id)?;
             let text = match format {
                 ExportFormat::Csv => output::csv(&record, &trials),
                 ExportFormat::Jsonl => output::jsonl(&record, &trials),
+                ExportFormat::ProvJson => prov_cmd::prov_document(&store, &record)?,
+                ExportFormat::RoCrate => {
+                    let dir = output.ok_or_else(|| {
+                        BadInput("--format ro-crate needs -o DIR (a new folder)".into())
+                    })?;
+                    prov_cmd::ro_crate(&store, &record, &dir, &license)?;
+                    println!("wrote RO-Crate {}", dir.display());
+                    return Ok(());
+                }
             };
             match output {
                 Some(path) => write_atomically(&path, text.as_bytes()),
@@ -232,6 +293,55 @@ fn dispatch(cli: Cli) -> Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Init => {
+            let store = open_store(&ws)?;
+            let key = store.public_key();
+            println!(
+                "workspace {} ready\nsigning key {} (public key in {})",
+                ws.display(),
+                key.fingerprint(),
+                ws.join("keys").join("signing.pub").display()
+            );
+            Ok(())
+        }
+        Command::Verify {
+            id,
+            public_key,
+            crate_dir,
+            json,
+        } => {
+            if let Some(dir) = crate_dir {
+                return prov_cmd::verify_crate(&dir, public_key.as_deref(), json);
+            }
+            let store = open_existing(&ws)?;
+            let key = prov_cmd::key_for(&store, public_key.as_deref())?;
+            let records = match id {
+                Some(id) => vec![find(&store, &id)?],
+                None => store.campaigns()?,
+            };
+            prov_cmd::verify(&store, &records, &key, json)
+        }
+        Command::Lineage {
+            id,
+            trial,
+            json,
+            dot,
+        } => {
+            let store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            prov_cmd::show_lineage(&store, &record, trial, json, dot)
+        }
+        Command::Replay {
+            id,
+            trial,
+            tolerance,
+            json,
+        } => {
+            let store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            let prepared = prepare_stored(&record)?;
+            prov_cmd::replay(&store, &record, &prepared, trial, tolerance, json)
         }
         Command::Twins { json } => twin_cmd::list(json),
         Command::Twin { command } => twin_cmd::dispatch(command),
@@ -322,10 +432,25 @@ fn run_file(ws: &Path, file: &Path, resume: bool, json: bool) -> Result<()> {
     execute(&mut store, &record, &prepared, json)
 }
 
+/// Who runs this: `$USER`, `$LOGNAME`, else the account of the process's
+/// uid in /etc/passwd (containers often set neither variable).
 fn owner() -> String {
+    // SAFETY: getuid(2) cannot fail and touches no memory.
+    let uid = unsafe { libc::getuid() };
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/passwd")
+                .ok()?
+                .lines()
+                .find_map(|l| {
+                    let f: Vec<&str> = l.split(':').collect();
+                    (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+                })
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 fn execute(

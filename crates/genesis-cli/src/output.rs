@@ -9,25 +9,7 @@ use std::collections::BTreeSet;
 
 /// Formats Unix milliseconds as RFC 3339 UTC (`2026-11-26T20:17:17.123Z`).
 pub fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms.rem_euclid(1000)
-    )
+    genesis_prov::rfc3339_ms(ms)
 }
 
 fn value_json(v: &Value) -> Json {
@@ -485,14 +467,6 @@ pub fn jsonl(_record: &CampaignRecord, trials: &[TrialRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_known_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        // 2000-02-29T12:34:56.789Z: a leap day in a century leap year.
-        assert_eq!(rfc3339(951_827_696_789), "2000-02-29T12:34:56.789Z");
-        assert_eq!(rfc3339(1_795_724_237_000), "2026-11-26T20:17:17.000Z");
-    }
 
     #[test]
     fn csv_quotes_only_when_needed() {

@@ -540,3 +540,152 @@ pub fn run_with(
         requeued,
     })
 }
+
+/// How close a replayed output must be to the recorded one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tolerance {
+    /// The same bits: built-in twins are deterministic.
+    Exact,
+    /// |replayed − recorded| ≤ rel · max(|recorded|, 1e-300).
+    Relative(f64),
+}
+
+impl Tolerance {
+    /// The default for a campaign's twin: exact for built-in twins; 1e-9
+    /// relative for external programs, whose floating point may differ
+    /// across libraries and machines.
+    pub fn default_for(spec: &genesis_core::CampaignSpec) -> Tolerance {
+        match spec.twin {
+            genesis_core::TwinRef::Builtin { .. } => Tolerance::Exact,
+            _ => Tolerance::Relative(1e-9),
+        }
+    }
+
+    fn accepts(self, recorded: f64, replayed: f64) -> bool {
+        match self {
+            Tolerance::Exact => recorded.to_bits() == replayed.to_bits(),
+            Tolerance::Relative(rel) => {
+                (replayed - recorded).abs() <= rel * recorded.abs().max(1e-300)
+            }
+        }
+    }
+}
+
+/// One output, recorded and replayed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OutputCheck {
+    pub name: String,
+    pub recorded: Option<f64>,
+    pub replayed: Option<f64>,
+    pub matches: bool,
+}
+
+/// The outcome of re-running a recorded trial.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Replay {
+    pub campaign: String,
+    pub trial: u64,
+    pub inputs: genesis_core::Inputs,
+    pub twin_then: String,
+    pub twin_now: String,
+    /// The recorded failure, if the trial failed.
+    pub recorded_failure: Option<String>,
+    /// Why the replay failed, if it did.
+    pub replay_failure: Option<String>,
+    pub outputs: Vec<OutputCheck>,
+    pub tolerance: String,
+    /// Every output within tolerance (or both runs failed).
+    pub matches: bool,
+}
+
+/// Re-runs trial `index` of `campaign` with the twin rebuilt from the
+/// stored campaign and the inputs from the verified record, and compares
+/// the outputs. Refuses when the record does not verify: replaying
+/// tampered inputs would prove nothing.
+pub fn replay(
+    store: &Store,
+    campaign: &CampaignRecord,
+    prepared: &Prepared,
+    index: u64,
+    tolerance: Tolerance,
+) -> Result<Replay, EngineError> {
+    let key = store.public_key();
+    let check = store.verify(&campaign.id, &key)?;
+    if let Some(b) = check.broken {
+        return Err(EngineError::Rejected(format!(
+            "the record of campaign {} does not verify ({b}); replay refused",
+            campaign.id
+        )));
+    }
+    let sealed = store.events(&campaign.id)?;
+    let events = genesis_prov::check_chain(&campaign.id, &sealed, &key)
+        .map_err(|b| EngineError::Rejected(b.to_string()))?;
+    let state = genesis_prov::replay_state(&campaign.id, &events)
+        .map_err(|b| EngineError::Rejected(b.to_string()))?;
+    let trial = state.trials.get(&index).ok_or_else(|| {
+        EngineError::Rejected(format!("campaign {} has no trial {index}", campaign.id))
+    })?;
+    if !matches!(trial.status, "completed" | "failed") {
+        return Err(EngineError::Rejected(format!(
+            "trial {index} of campaign {} is {}: there is no result to compare with",
+            campaign.id, trial.status
+        )));
+    }
+    if is_manual(&campaign.spec) {
+        return Err(EngineError::Rejected(format!(
+            "campaign {} is manual: its results came from outside Genesis and cannot be re-run here",
+            campaign.id
+        )));
+    }
+    let spec = &campaign.spec;
+    let rerun = prepared
+        .twin
+        .evaluate(&spec.full_inputs(&trial.inputs))
+        .map_err(|e| e.to_string())
+        .and_then(|o| check_outputs(spec, &o).map(|()| o));
+    let recorded = trial.outputs.clone().unwrap_or_default();
+    let (outputs, replay_failure) = match &rerun {
+        Ok(now) => {
+            let names: std::collections::BTreeSet<&String> =
+                recorded.keys().chain(now.keys()).collect();
+            let checks = names
+                .into_iter()
+                .map(|n| {
+                    let (r, p) = (recorded.get(n).copied(), now.get(n).copied());
+                    OutputCheck {
+                        name: n.clone(),
+                        recorded: r,
+                        replayed: p,
+                        matches: matches!((r, p), (Some(a), Some(b)) if tolerance.accepts(a, b)),
+                    }
+                })
+                .collect();
+            (checks, None)
+        }
+        Err(e) => (vec![], Some(e.clone())),
+    };
+    let matches = match (&trial.failure_reason, &replay_failure) {
+        (None, None) => outputs.iter().all(|c| c.matches),
+        (Some(_), Some(_)) => true,
+        _ => false,
+    };
+    Ok(Replay {
+        campaign: campaign.id.clone(),
+        trial: index,
+        inputs: trial.inputs.clone(),
+        twin_then: format!("{} {}", campaign.twin_name, campaign.twin_version),
+        twin_now: format!(
+            "{} {}",
+            prepared.twin.spec().name,
+            prepared.twin.spec().version
+        ),
+        recorded_failure: trial.failure_reason.clone(),
+        replay_failure,
+        outputs,
+        tolerance: match tolerance {
+            Tolerance::Exact => "exact (bit for bit)".into(),
+            Tolerance::Relative(r) => format!("relative {r:e}"),
+        },
+        matches,
+    })
+}

@@ -101,11 +101,11 @@ fn content_version(program: &Path, args: &[String], base_dir: &Path) -> String {
         h.update(&[0]);
         h.update(a.as_bytes());
         let path = base_dir.join(a);
-        if path.is_file() {
-            if let Ok(bytes) = std::fs::read(&path) {
-                h.update(&[1]);
-                h.update(&bytes);
-            }
+        if path.is_file()
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            h.update(&[1]);
+            h.update(&bytes);
         }
     }
     format!("b3:{}", &h.finalize().to_hex()[..16])

@@ -84,7 +84,7 @@ fn trial_lifecycle_survives_reopening() {
         (campaign, ids)
     };
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     let trials = store.trials(&campaign).unwrap();
     assert_eq!(trials.len(), 3);
     assert_eq!(trials[0].status, TrialStatus::Completed);
@@ -116,6 +116,58 @@ fn trial_lifecycle_survives_reopening() {
         ),
         (1, 1, 1, 2)
     );
+
+    // Every change above is in the signed record, and the record agrees
+    // with the tables: created, 3 proposed, started ×2 + finished ×2,
+    // started, requeued, started again.
+    let key = store.public_key();
+    let v = store.verify(&campaign, &key).unwrap();
+    assert_eq!(v.broken, None);
+    assert_eq!((v.events, v.trials, v.artifacts), (11, 3, 1));
+    let kinds: Vec<String> = store
+        .events(&campaign)
+        .unwrap()
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.body).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "campaign_created",
+            "trial_proposed",
+            "trial_proposed",
+            "trial_proposed",
+            "trial_started",
+            "trial_completed",
+            "trial_started",
+            "trial_failed",
+            "trial_started",
+            "trials_requeued",
+            "trial_started",
+        ]
+    );
+    // The key persists with the workspace: reopening verifies with it.
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.public_key(), key);
+}
+
+#[test]
+fn a_state_change_and_its_event_commit_together() {
+    let mut store = Store::in_memory().unwrap();
+    let campaign = new_campaign(&mut store);
+    let id = add(&mut store, &campaign, &[0])[0];
+    let before = store.events(&campaign).unwrap().len();
+    // A refused transition writes no event either.
+    assert!(store.finish_trial(id, &Ok(Outputs::new()), &[], 1).is_err());
+    assert_eq!(store.events(&campaign).unwrap().len(), before);
+    let v = store.verify(&campaign, &store.public_key()).unwrap();
+    assert_eq!(v.broken, None);
 }
 
 #[test]
@@ -195,5 +247,5 @@ fn a_newer_schema_is_refused() {
         .pragma_update(None, "user_version", 99)
         .unwrap();
     let err = Store::open(&path).err().unwrap().to_string();
-    assert!(err.contains("schema 99, this build knows 1"), "{err}");
+    assert!(err.contains("schema 99, this build knows 2"), "{err}");
 }
