@@ -102,6 +102,11 @@ fn ask_tell_round_trip() {
         .filter_map(|t| t["outputs"]["yield_pct"].as_f64())
         .fold(f64::NEG_INFINITY, f64::max);
     assert_eq!(best, all_best, "maximize picks the largest");
+    // Told results are in the signed record, attributed to `tell`.
+    g.run(&["verify", &id]).ok();
+    let l = g.run(&["lineage", &id, "3", "--json"]).ok().json();
+    assert_eq!(l["result"]["reported_by"], "tell", "{l}");
+    assert_eq!(l["failure_reason"], "sample contaminated");
     let done = g.run(&["ask", &id]);
     assert_eq!(done.code, 2, "{}", done.stderr);
     assert!(done.stderr.contains("completed"), "{}", done.stderr);

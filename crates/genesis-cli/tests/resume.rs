@@ -144,6 +144,9 @@ fn kill_9_then_resume_finishes_exactly_the_budget() {
         assert_eq!(a["outputs"], b["outputs"]);
     }
     assert_eq!(report["best"]["objectives"], clean["best"]["objectives"]);
+    // The kill left the signed record whole: it verifies, with the requeue in it.
+    let v = g.run(&["verify", &id, "--json"]).ok().json();
+    assert_eq!(v["ok"], true, "{v}");
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //!
 //! `cargo bench -p genesis-engine --bench loop_overhead`
 //!
-//! The twin does nothing, so the time per trial is Genesis's own cost:
-//! planner call, three store transactions (propose, start, finish, each
-//! fsynced), the executor's thread hand-off and the bookkeeping.
+//! The twin does nothing and the planner is Sobol, so the time per trial is
+//! Genesis's own cost: planner call, three store transactions (propose,
+//! start, finish, each fsynced, each with its signed provenance event), the
+//! executor's thread hand-off and the bookkeeping.
 
 use genesis_core::{Inputs, Outputs, Twin, TwinError, TwinSpec};
 use genesis_engine::{Prepared, Silent, create, prepare, run};
@@ -26,7 +27,7 @@ impl Twin for NoOp {
 
 fn campaign(budget: u64, batch: u64, workers: u64) -> Prepared {
     let text = format!(
-        "name = \"bench\"\ntwin = \"bench.branin\"\nbudget = {budget}\nbatch = {batch}\nworkers = {workers}\n\
+        "name = \"bench\"\ntwin = \"bench.branin\"\nplanner = \"sobol\"\nbudget = {budget}\nbatch = {batch}\nworkers = {workers}\n\
          [parameters.x1]\ntype = \"float\"\nlow = -5.0\nhigh = 10.0\n\
          [parameters.x2]\ntype = \"float\"\nlow = 0.0\nhigh = 15.0\n[objectives.f]\n"
     );
@@ -46,6 +47,23 @@ fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     println!("| measurement | value |");
     println!("|---|---|");
+
+    // Provenance: sealing one event (BLAKE3 hash + Ed25519 signature).
+    let signer = genesis_prov::Signer::generate().expect("key");
+    let event = genesis_prov::Event::TrialStarted {
+        trial: 7,
+        attempt: 1,
+    };
+    let n = 20_000;
+    let t = Instant::now();
+    let mut prev = genesis_prov::GENESIS_PREV;
+    for seq in 0..n {
+        prev = genesis_prov::seal("bench", seq, 0, prev, &event, &signer).hash;
+    }
+    println!(
+        "| provenance: seal one event (BLAKE3 + Ed25519 signature) | {:.1} µs |",
+        t.elapsed().as_secs_f64() / n as f64 * 1e6
+    );
 
     // Store: batched inserts of proposed trials (one transaction per batch).
     let prepared = campaign(1, 1, 1);

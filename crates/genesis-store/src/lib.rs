@@ -430,8 +430,9 @@ impl Store {
                 ids.push(tx.last_insert_rowid());
             }
         }
-        for t in trials {
-            let event = Event::TrialProposed {
+        let events: Vec<Event> = trials
+            .iter()
+            .map(|t| Event::TrialProposed {
                 trial: t.index,
                 inputs: t.inputs.clone(),
                 planner: Versioned {
@@ -443,9 +444,9 @@ impl Store {
                     name: t.twin_name.to_string(),
                     version: t.twin_version.to_string(),
                 },
-            };
-            record::append(&tx, &self.signer, campaign_id, now_ms, &event)?;
-        }
+            })
+            .collect();
+        record::append_all(&tx, &self.signer, campaign_id, now_ms, &events)?;
         tx.commit()?;
         Ok(ids)
     }

@@ -20,6 +20,18 @@ pub(crate) fn append(
     at_ms: i64,
     event: &Event,
 ) -> Result<()> {
+    append_all(tx, signer, campaign, at_ms, std::slice::from_ref(event))
+}
+
+/// Seals and inserts several events in order, looking up the chain's head
+/// once (a batch of proposals is one transaction).
+pub(crate) fn append_all(
+    tx: &Transaction<'_>,
+    signer: &Signer,
+    campaign: &str,
+    at_ms: i64,
+    events: &[Event],
+) -> Result<()> {
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM events WHERE campaign_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -27,7 +39,7 @@ pub(crate) fn append(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let (seq, prev) = match last {
+    let (mut seq, mut prev) = match last {
         None => (0, GENESIS_PREV),
         Some((seq, hash)) => (
             seq as u64 + 1,
@@ -36,11 +48,13 @@ pub(crate) fn append(
             })?,
         ),
     };
-    let sealed = seal(campaign, seq, at_ms, prev, event, signer);
-    tx.execute(
+    let mut stmt = tx.prepare_cached(
         "INSERT INTO events (campaign_id, seq, at, kind, trial_idx, body, prev_hash, hash, signature) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    )?;
+    for event in events {
+        let sealed = seal(campaign, seq, at_ms, prev, event, signer);
+        stmt.execute(params![
             campaign,
             sealed.seq as i64,
             at_ms,
@@ -50,8 +64,10 @@ pub(crate) fn append(
             sealed.prev.hex(),
             sealed.hash.hex(),
             sealed.signature
-        ],
-    )?;
+        ])?;
+        seq += 1;
+        prev = sealed.hash;
+    }
     Ok(())
 }
 

@@ -63,7 +63,6 @@ const MIGRATIONS: &[&str] = &[
         signature TEXT NOT NULL,
         PRIMARY KEY (campaign_id, seq)
     );
-    CREATE INDEX events_by_trial ON events (campaign_id, trial_idx);
     CREATE TABLE signing_keys (
         fingerprint TEXT PRIMARY KEY,
         public_key TEXT NOT NULL
