@@ -2,8 +2,9 @@
 //!
 //! Benchmark functions with known optima (`bench.*`) come first: they let
 //! anyone check that the loop, the planners and the store work before
-//! pointing Genesis at a real simulator. Domain twins (fusion, minerals,
-//! nuclear data) join the registry in [`resolve`] as they land.
+//! pointing Genesis at a real simulator. Domain twins follow: the 0-D
+//! tokamak `fusion.tokamak` (crate `genesis-fusion`); minerals and nuclear
+//! data join the registry in [`resolve`] as they land.
 
 mod bench;
 
@@ -17,6 +18,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "bench.branin_currin",
     "bench.hartmann6",
     "bench.rosenbrock",
+    genesis_fusion::TWIN_NAME,
 ];
 
 /// Builds the built-in twin `name`.
@@ -33,6 +35,7 @@ pub fn resolve(name: &str, input_names: &[&str]) -> Option<Arc<dyn Twin>> {
             let dim = Rosenbrock::dimension_for(input_names);
             Some(Arc::new(Rosenbrock::new(dim)))
         }
+        genesis_fusion::TWIN_NAME => Some(Arc::new(genesis_fusion::TokamakTwin::new())),
         _ => None,
     }
 }
