@@ -5,6 +5,7 @@
 
 mod ask_tell;
 mod output;
+mod popcon_cmd;
 mod prov_cmd;
 mod twin_cmd;
 
@@ -95,6 +96,15 @@ enum Command {
         /// License of an RO-Crate's data (an SPDX URL).
         #[arg(long, default_value = "https://spdx.org/licenses/CC-BY-4.0")]
         license: String,
+    },
+    /// The fusion twin's operating space (POPCON) on a density-temperature
+    /// grid: writes NAME.csv and NAME.svg (see examples/popcon-iter.toml).
+    Popcon {
+        /// The case file: [machine] inputs of fusion.tokamak and a [grid].
+        case: PathBuf,
+        /// Output path without extension (default: the case name).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Create a workspace and its signing key (other commands do it on first use).
     Init,
@@ -294,6 +304,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Popcon { case, output } => popcon_cmd::run(&case, output.as_deref()),
         Command::Init => {
             let store = open_store(&ws)?;
             let key = store.public_key();
@@ -350,7 +361,7 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 /// Writes through a temporary file and a rename, so an interrupted export
 /// never leaves a half-written file behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
