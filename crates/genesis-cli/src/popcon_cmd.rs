@@ -246,8 +246,8 @@ fn plot(
                 (ne[i] - ne[i - 1]) / 2.0
             }
         };
-        for i in 0..ne.len() {
-            for j in 0..te.len() {
+        for (i, &n) in ne.iter().enumerate() {
+            for (j, &t) in te.iter().enumerate() {
                 let c = cell(i, j);
                 let color = if !c.accessible {
                     RGBColor(200, 200, 200)
@@ -261,8 +261,8 @@ fn plot(
                 let (hx, hy) = (dx(j), dy(i));
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [
-                        ((te[j] - hx).max(x0), (ne[i] - hy).max(y0)),
-                        ((te[j] + hx).min(x1), (ne[i] + hy).min(y1)),
+                        ((t - hx).max(x0), (n - hy).max(y0)),
+                        ((t + hx).min(x1), (n + hy).min(y1)),
                     ],
                     color.filled(),
                 )))?;

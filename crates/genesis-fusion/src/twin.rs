@@ -285,8 +285,7 @@ impl TokamakTwin {
             spec: TwinSpec {
                 name: TWIN_NAME.into(),
                 version: "0.1.0".into(),
-                description: "0-D tokamak systems model: self-consistent power balance with parabolic profiles, \
-                              IPB98(y,2), Bosch-Hale, bremsstrahlung and Mavrin line radiation; defaults are ITER's Q = 10 baseline"
+                description: "0-D tokamak: self-consistent power balance (IPB98, Bosch-Hale, radiation); defaults: ITER Q = 10"
                     .into(),
                 inputs,
                 outputs,
