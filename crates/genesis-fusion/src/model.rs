@@ -340,26 +340,40 @@ impl Prepared {
         // n_D n_T = f_T (1 − f_T) n_fuel²; E_fus in J; × 1e40 for n20²; W → MW.
         let fusion_scale =
             t.f_T * (1.0 - t.f_T) * self.fuel * self.fuel * 1e40 * E_FUS_MEV * 1e3 * KEV * 1e-6;
-        let (mut fus, mut br, mut line) = (0.0, 0.0, 0.0);
-        let table = LnTable::sigma_v();
+        let (mut fus, mut br_rel, mut line) = (0.0, 0.0, 0.0);
+        let sigma_v = LnTable::sigma_v();
+        let rel_part = LnTable::brems_rel_part();
         let (ln_ti0, ln_te0) = (ti0.ln(), te0.ln());
-        let sqrt_te0 = te0.sqrt();
+        let same_t = t.Ti_Te == 1.0;
         for j in 0..nodes.n2w.len() {
             let (n2w, ln_u) = (nodes.n2w[j], nodes.ln_t_shape[j]);
-            fus += n2w * table.at_ln(ln_ti0 + ln_u);
-            // 5.35e-3 Zeff n20² √Te g_rel (NRL/Wesson; Stott 2005 for g_rel).
-            let g = if relativistic {
-                physics::g_rel(te0 * nodes.t_shape[j], self.zeff)
+            let at_te = LnTable::locate(ln_te0 + ln_u);
+            let at_ti = if same_t {
+                at_te
             } else {
-                1.0
+                LnTable::locate(ln_ti0 + ln_u)
             };
-            br += n2w * nodes.sqrt_t_shape[j] * g;
+            fus += n2w * sigma_v.at(at_ti);
+            if relativistic {
+                br_rel += n2w * rel_part.at(at_te);
+            }
             for &(rad, f) in &self.radiators {
-                // n_e n_k L [W/m³] with n in m⁻³: f n20² 1e40 L; → MW.
-                line += n2w * f * rad.at_ln(ln_te0 + ln_u) * 1e34;
+                line += n2w * f * rad.at(at_te);
             }
         }
-        br *= 5.35e-3 * self.zeff * sqrt_te0;
+        // 5.35e-3 Zeff n20² √Te g_rel [MW/m³] (NRL/Wesson; Stott 2005 for
+        // g_rel): √T(1 + 2T/511) integrates in closed form over the nodes'
+        // fixed shapes; the (2/Zeff) part comes from the table.
+        let br_plain = te0.sqrt()
+            * (nodes.sum_sqrt
+                + if relativistic {
+                    2.0 * te0 / 511.0 * nodes.sum_sqrt_t
+                } else {
+                    0.0
+                });
+        let br = 5.35e-3 * self.zeff * (br_plain + 2.0 / self.zeff * br_rel);
+        // n_e n_k L [W/m³] with n in m⁻³: f n20² 1e40 L; → MW.
+        line *= 1e34;
         let p_fus = fus * fusion_scale;
         let p_alpha = F_ALPHA * p_fus;
         // W = 3/2 V <n_e T_e + n_i T_i>, analytic for parabolic profiles.
@@ -454,17 +468,34 @@ impl Prepared {
             if f0 != 0.0 && f0.signum() == f1.signum() {
                 continue;
             }
+            // Fast path: the quick rule's root, then a narrow bracket of the
+            // full rule around it (the two rules differ by ~1e-3).
+            let near = brent(
+                |t| self.residual_with(&self.coarse, t),
+                temps[k],
+                temps[k + 1],
+                f0,
+                f1,
+                1e-4,
+            )
+            .and_then(|r| {
+                let (a, b) = (r * 0.99, r * 1.01);
+                let (fa, fb) = (self.residual(a)?, self.residual(b)?);
+                (fa.signum() != fb.signum()).then_some((a, b, fa, fb))
+            });
             let (lo, hi) = (k.saturating_sub(1), (k + 2).min(SCAN_POINTS - 1));
-            let bracket = [(k, k + 1), (k + 1, hi), (lo, k), (lo, hi)]
-                .into_iter()
-                .find_map(|(i, j)| {
-                    let (a, b) = (self.residual(temps[i])?, self.residual(temps[j])?);
-                    (a == 0.0 || a.signum() != b.signum()).then_some((temps[i], temps[j], a, b))
-                });
+            let bracket = near.or_else(|| {
+                [(k, k + 1), (k + 1, hi), (lo, k), (lo, hi)]
+                    .into_iter()
+                    .find_map(|(i, j)| {
+                        let (a, b) = (self.residual(temps[i])?, self.residual(temps[j])?);
+                        (a == 0.0 || a.signum() != b.signum()).then_some((temps[i], temps[j], a, b))
+                    })
+            });
             let Some((ta, tb, fa, fb)) = bracket else {
                 continue;
             };
-            if let Some(t) = brent(|t| self.residual(t), ta, tb, fa, fb) {
+            if let Some(t) = brent(|t| self.residual(t), ta, tb, fa, fb, 1e-7) {
                 // Residual rises through a stable root: more T, more net loss.
                 let stable = fb > fa;
                 if roots.last().is_none_or(|r| (r.te_avg - t).abs() > 1e-6) {
@@ -547,38 +578,44 @@ impl Prepared {
 struct Nodes {
     /// Node weight × V × (n_e(s)/1e20)².
     n2w: Vec<f64>,
-    /// T(s)/T0, its square root and its log (for the tables).
-    t_shape: Vec<f64>,
-    sqrt_t_shape: Vec<f64>,
+    /// ln T(s)/T0 (for the tables).
     ln_t_shape: Vec<f64>,
+    /// Σ n2w √(T/T0) and Σ n2w (T/T0)^1.5: bremsstrahlung without g_rel's
+    /// rational part, in closed form.
+    sum_sqrt: f64,
+    sum_sqrt_t: f64,
 }
 
 impl Nodes {
     fn new(rule: &(Vec<f64>, Vec<f64>), volume: f64, n0: f64, alpha_n: f64, alpha_t: f64) -> Nodes {
         let (s, w) = rule;
-        let n2w = s
+        let n2w: Vec<f64> = s
             .iter()
             .zip(w)
             .map(|(s, w)| w * volume * (n0 * (1.0 - s).powf(alpha_n)).powi(2))
             .collect();
-        let t_shape: Vec<f64> = s.iter().map(|s| (1.0 - s).powf(alpha_t)).collect();
+        let n2w: Vec<f64> = n2w;
+        let u: Vec<f64> = s.iter().map(|s| (1.0 - s).powf(alpha_t)).collect();
         Nodes {
-            n2w,
-            sqrt_t_shape: t_shape.iter().map(|u| u.sqrt()).collect(),
+            sum_sqrt: n2w.iter().zip(&u).map(|(w, u)| w * u.sqrt()).sum(),
+            sum_sqrt_t: n2w.iter().zip(&u).map(|(w, u)| w * u.powf(1.5)).sum(),
             ln_t_shape: s.iter().map(|s| alpha_t * (1.0 - s).ln()).collect(),
-            t_shape,
+            n2w,
         }
     }
 }
 
-/// Brent's method on a bracket [a, b] with f(a), f(b) of opposite signs;
-/// `None` if `f` stops being defined inside.
+/// Brent's method on a bracket [a, b] with f(a), f(b) of opposite signs,
+/// to an absolute tolerance `tol` (roots are refined to 1e-7 keV: far below
+/// anything reported, well above rounding); `None` if `f` stops being
+/// defined inside.
 fn brent(
     f: impl Fn(f64) -> Option<f64>,
     mut a: f64,
     mut b: f64,
     mut fa: f64,
     mut fb: f64,
+    tol: f64,
 ) -> Option<f64> {
     if fa == 0.0 {
         return Some(a);
@@ -601,8 +638,6 @@ fn brent(
             fb = fc;
             fc = fa;
         }
-        // 1e-7 keV: far below anything reported, well above rounding.
-        let tol = 1e-7;
         let m = 0.5 * (c - b);
         if m.abs() <= tol || fb == 0.0 {
             return Some(b);

@@ -52,9 +52,12 @@ pub struct LnTable {
 impl LnTable {
     const LN_LOW: f64 = -4.605_170_185_988_091; // ln 0.01
     const PER_E_FOLD: f64 = 1024.0;
+    /// Entries: ln(100/0.01) × 1024, plus two.
+    const LEN: usize = 9433;
+    const LAST: usize = Self::LEN - 2;
 
     fn build(f: impl Fn(f64) -> f64) -> LnTable {
-        let n = ((100f64.ln() - Self::LN_LOW) * Self::PER_E_FOLD) as usize + 2;
+        let n = Self::LEN;
         let values = (0..n)
             .map(|i| f((Self::LN_LOW + i as f64 / Self::PER_E_FOLD).exp()))
             .collect();
@@ -77,6 +80,34 @@ impl LnTable {
             Radiator::W => 2,
         };
         TABLES[i].get_or_init(|| LnTable::build(|t| r.line_only(t)))
+    }
+
+    /// The shared table of the relativistic part of bremsstrahlung,
+    /// √T (1 + 2T/511) (T/511)/(1 + T/511): with √T (1 + 2T/511) it makes
+    /// √T g_rel = √T (1 + 2T/511) + (2/Zeff) × this.
+    pub fn brems_rel_part() -> &'static LnTable {
+        static TABLE: std::sync::OnceLock<LnTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| {
+            LnTable::build(|t| t.sqrt() * (1.0 + 2.0 * t / 511.0) * (t / 511.0) / (1.0 + t / 511.0))
+        })
+    }
+
+    /// Where ln T falls on the grid: (entry, fraction to the next), shared
+    /// by every table, so several lookups at one temperature cost one.
+    #[inline]
+    pub fn locate(ln_t: f64) -> (usize, f64) {
+        let x = (ln_t - Self::LN_LOW) * Self::PER_E_FOLD;
+        if x.is_nan() || x <= 0.0 {
+            return (0, 0.0);
+        }
+        let i = (x as usize).min(Self::LAST);
+        (i, (x - i as f64).min(1.0))
+    }
+
+    /// The value at a located point.
+    #[inline]
+    pub fn at(&self, (i, f): (usize, f64)) -> f64 {
+        self.values[i] + f * (self.values[i + 1] - self.values[i])
     }
 
     /// The value at ln T (T in keV): the first entry below 0.01 keV (and 0

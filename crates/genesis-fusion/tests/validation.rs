@@ -51,6 +51,26 @@ fn flat_profile_fusion_power() {
 }
 
 #[test]
+fn bremsstrahlung_in_the_model_with_and_without_g_rel() {
+    // Spec 4.11: flat n_e 1e20, Te 10 keV, Zeff 1.5 (He 25 %), V 100 m³:
+    // 2.538 MW, or 2.705 MW with g_rel = 1.0657 (tol 1e-3).
+    let flat = Tokamak {
+        f_He: 0.25,
+        ..hundred_cubic_metres(1.0, 0.0, 0.0)
+    };
+    let plain = flat.prepare().unwrap();
+    check("Zeff", plain.zeff(), 1.5, 1e-12);
+    check("P_br", plain.state(10.0).p_brems, 2.538, 1e-3);
+    let rel = Tokamak {
+        brems_rel: 1.0,
+        ..flat
+    }
+    .prepare()
+    .unwrap();
+    check("P_br with g_rel", rel.state(10.0).p_brems, 2.705, 1e-3);
+}
+
+#[test]
 fn parabolic_profile_integrals() {
     // Spec 4.3: <n_e> 1e20, α_n 0.5, <T> 10 keV, α_T 1.0, V 100 m³:
     // nbar 1.178e20, P_fus 182.7 MW (tol 0.2 %), W 57.68 MJ, P_br (Zeff 1, no g_rel) 2.153 MW.
