@@ -106,6 +106,17 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Cancel a campaign: Slurm jobs still queued or running are cancelled
+    /// (scancel), a process running it stops, and it cannot be resumed.
+    Cancel { id: String },
+    /// Run one trial from a spec file and write its result (what a Slurm
+    /// job of the Slurm executor runs on the compute node).
+    #[command(hide = true)]
+    ExecTrial {
+        spec: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Create a workspace and its signing key (other commands do it on first use).
     Init,
     /// Check provenance: the signed event chain, every artifact, and that
@@ -241,7 +252,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut store = open_store(&ws)?;
             let record = find(&store, &id)?;
             let prepared = prepare_stored(&record)?;
-            execute(&mut store, &record, &prepared, json)
+            execute(&ws, &mut store, &record, &prepared, json)
         }
         Command::Ask { id, count, json } => {
             let mut store = open_existing(&ws)?;
@@ -305,6 +316,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Command::Popcon { case, output } => popcon_cmd::run(&case, output.as_deref()),
+        Command::Cancel { id } => {
+            let mut store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            cancel(&mut store, &record)
+        }
+        Command::ExecTrial { spec, output } => exec_trial(&spec, &output),
         Command::Init => {
             let store = open_store(&ws)?;
             let key = store.public_key();
@@ -357,6 +374,90 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Twins { json } => twin_cmd::list(json),
         Command::Twin { command } => twin_cmd::dispatch(command),
     }
+}
+
+/// `genesis cancel`: marks the campaign cancelled and cancels its Slurm
+/// jobs; a process running the campaign sees the status and stops.
+fn cancel(store: &mut Store, record: &CampaignRecord) -> Result<()> {
+    if record.status != genesis_core::CampaignStatus::Running {
+        return Err(BadInput(format!(
+            "campaign {} is {}; only running campaigns can be cancelled",
+            record.id,
+            record.status.as_str()
+        ))
+        .into());
+    }
+    store.set_campaign_status(
+        &record.id,
+        genesis_core::CampaignStatus::Cancelled,
+        genesis_engine::now_ms(),
+    )?;
+    let jobs: Vec<String> = store
+        .trials(&record.id)?
+        .iter()
+        .filter(|t| t.status == genesis_core::TrialStatus::Running)
+        .filter_map(|t| {
+            t.external
+                .as_ref()?
+                .get("job_id")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    if !jobs.is_empty() {
+        let out = std::process::Command::new("scancel")
+            .args(&jobs)
+            .output()
+            .context("cannot run scancel")?;
+        if !out.status.success() {
+            eprintln!(
+                "warning: scancel: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+    println!(
+        "campaign {} ({}) cancelled; {} Slurm job(s) cancelled",
+        record.id,
+        record.name,
+        jobs.len()
+    );
+    Ok(())
+}
+
+/// `genesis exec-trial SPEC -o RESULT`: builds the twin named in the spec
+/// (`{"twin", "base_dir", "inputs"}`), evaluates it, and writes
+/// `{"outputs": …}` or `{"error": …}`. A failing twin is a result, not an
+/// error of this command; the program's own output goes to stdout/stderr.
+fn exec_trial(spec_path: &Path, output: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(spec_path)
+        .with_context(|| format!("cannot read {}", spec_path.display()))?;
+    let spec: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a trial spec", spec_path.display()))?;
+    let twin_ref: genesis_core::TwinRef = serde_json::from_value(spec["twin"].clone())
+        .with_context(|| format!("{}: bad `twin`", spec_path.display()))?;
+    let inputs: genesis_core::Inputs = serde_json::from_value(spec["inputs"].clone())
+        .with_context(|| format!("{}: bad `inputs`", spec_path.display()))?;
+    let base_dir = PathBuf::from(spec["base_dir"].as_str().unwrap_or("."));
+    let names: Vec<&str> = inputs.keys().map(String::as_str).collect();
+    let doc = match genesis_engine::build_twin(&twin_ref, &base_dir, &names) {
+        Err(e) => serde_json::json!({ "error": e }),
+        Ok(twin) => {
+            let recorded = twin.evaluate_recorded(&inputs);
+            for (name, bytes) in &recorded.artifacts {
+                let text = String::from_utf8_lossy(bytes);
+                match name.as_str() {
+                    "stderr" => eprint!("{text}"),
+                    _ => print!("{text}"),
+                }
+            }
+            match recorded.result {
+                Ok(outputs) => serde_json::json!({ "outputs": outputs }),
+                Err(e) => serde_json::json!({ "error": e.to_string() }),
+            }
+        }
+    };
+    write_atomically(output, serde_json::to_string(&doc)?.as_bytes())
 }
 
 /// Writes through a temporary file and a rename, so an interrupted export
@@ -440,7 +541,7 @@ fn run_file(ws: &Path, file: &Path, resume: bool, json: bool) -> Result<()> {
     } else {
         genesis_engine::create(&mut store, &prepared, &owner())?
     };
-    execute(&mut store, &record, &prepared, json)
+    execute(ws, &mut store, &record, &prepared, json)
 }
 
 /// Who runs this: `$USER`, `$LOGNAME`, else the account of the process's
@@ -465,6 +566,7 @@ fn owner() -> String {
 }
 
 fn execute(
+    ws: &Path,
     store: &mut Store,
     record: &CampaignRecord,
     prepared: &Prepared,
@@ -486,8 +588,16 @@ fn execute(
         }
         return Ok(());
     }
+    let genesis = std::env::current_exe().context("cannot find the genesis binary")?;
+    let workspace = std::fs::canonicalize(ws).unwrap_or_else(|_| ws.to_path_buf());
+    let env = genesis_engine::ExecEnv {
+        workspace: &workspace,
+        genesis: &genesis,
+    };
+    let mut executor = genesis_engine::executor_for(record, prepared, &env)?;
     let mut progress = Progress::new(record, json);
-    let report = genesis_engine::run(store, record, prepared, &mut progress)?;
+    let report =
+        genesis_engine::run_with(store, record, prepared, executor.as_mut(), &mut progress)?;
     progress.bar.finish_and_clear();
     let trials = store.trials(&record.id)?;
     if json {

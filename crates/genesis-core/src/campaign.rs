@@ -84,6 +84,12 @@ pub const DEFAULT_COMMAND_TIMEOUT_S: f64 = 600.0;
 
 /// Default planner: Bayesian optimisation.
 pub const DEFAULT_PLANNER: &str = "bo";
+/// Default executor: threads of this process.
+pub const DEFAULT_EXECUTOR: &str = "local";
+
+fn default_executor() -> String {
+    DEFAULT_EXECUTOR.to_string()
+}
 
 /// A validated campaign: everything the engine needs to run it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,6 +109,12 @@ pub struct CampaignSpec {
     /// Settings from a `[planner]` table, passed to the planner as they are.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub planner_settings: serde_json::Map<String, serde_json::Value>,
+    /// Where trials run: `local` or `slurm` (the `kind` of `[executor]`).
+    #[serde(default = "default_executor")]
+    pub executor: String,
+    /// The other keys of `[executor]`, checked by the executor.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub executor_settings: serde_json::Map<String, serde_json::Value>,
     pub space: SearchSpace,
     /// Inputs passed unchanged to every evaluation.
     pub fixed: Inputs,
@@ -231,6 +243,7 @@ struct RawCampaign {
     workers: Option<Spanned<i64>>,
     seed: Option<Spanned<i64>>,
     planner: Option<Spanned<toml::Value>>,
+    executor: Option<Spanned<toml::Value>>,
     parameters: Spanned<IndexMap<String, Spanned<RawParameter>>>,
     #[serde(default)]
     fixed: IndexMap<String, Spanned<toml::Value>>,
@@ -349,6 +362,14 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         }
     };
 
+    let (executor, executor_settings) = match &raw.executor {
+        None => (DEFAULT_EXECUTOR.to_string(), serde_json::Map::new()),
+        Some(e) => {
+            ck.spans.insert("executor".into(), e.span());
+            parse_executor(&ck, e)?
+        }
+    };
+
     if raw.parameters.get_ref().is_empty() {
         return Err(ck.err(
             raw.parameters.span(),
@@ -443,6 +464,8 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         seed,
         planner,
         planner_settings,
+        executor,
+        executor_settings,
         space: SearchSpace { parameters },
         fixed,
         objectives,
@@ -519,6 +542,34 @@ fn parse_planner(
             "planner",
             "must be a planner name or a [planner] table",
         )),
+    }
+}
+
+fn parse_executor(
+    ck: &Checker,
+    raw: &Spanned<toml::Value>,
+) -> Result<(String, serde_json::Map<String, serde_json::Value>), CampaignError> {
+    let toml::Value::Table(t) = raw.get_ref() else {
+        return Err(ck
+            .err(raw.span(), "executor", "must be an [executor] table")
+            .with_hint("e.g. [executor] kind = \"slurm\", partition = \"debug\""));
+    };
+    let mut settings = match serde_json::to_value(t) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return Err(ck.err(raw.span(), "executor", "settings must be plain values")),
+    };
+    match settings.remove("kind") {
+        None => Ok((DEFAULT_EXECUTOR.to_string(), settings)),
+        Some(serde_json::Value::String(kind)) if kind == "local" || kind == "slurm" => {
+            Ok((kind, settings))
+        }
+        Some(other) => Err(ck
+            .err(
+                raw.span(),
+                "executor.kind",
+                format!("unknown executor kind {other}"),
+            )
+            .with_hint("kinds are: \"local\" (the default), \"slurm\"")),
     }
 }
 

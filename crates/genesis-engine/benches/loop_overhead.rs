@@ -101,7 +101,7 @@ fn main() {
     for &id in &ids {
         store.start_trial(id, 1).expect("start");
         store
-            .finish_trial(id, &Ok(Outputs::from([("f".into(), 1.0)])), &[], 2)
+            .finish_trial(id, &Ok(Outputs::from([("f".into(), 1.0)])), &[], None, 2)
             .expect("finish");
     }
     let per = t.elapsed().as_secs_f64() / (2 * ids.len()) as f64;

@@ -98,36 +98,33 @@ pub fn now_ms() -> i64 {
 pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, CampaignError> {
     let parsed = campaign::parse(source, origin)?;
     let spec = &parsed.spec;
-    let twin: Arc<dyn Twin> = match &spec.twin {
-        TwinRef::Builtin { name, .. } if name == MANUAL_TWIN => Arc::new(ManualTwin::new()),
-        TwinRef::Builtin { name, .. } => {
-            let inputs: Vec<&str> = spec
-                .space
-                .parameters
-                .iter()
-                .map(|p| p.name.as_str())
-                .chain(spec.fixed.keys().map(String::as_str))
-                .collect();
-            genesis_twins::resolve(name, &inputs).ok_or_else(|| {
-                parsed
-                    .error_at("twin", format!("unknown twin `{name}`"))
-                    .with_hint(format!(
-                        "built-in twins are: {}; or \"manual\" for ask/tell; or give a [twin] table with a command",
-                        genesis_twins::BUILTIN_NAMES.join(", ")
-                    ))
-            })?
+    let inputs: Vec<&str> = spec
+        .space
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(spec.fixed.keys().map(String::as_str))
+        .collect();
+    let twin = build_twin(&spec.twin, base_dir, &inputs).map_err(|e| {
+        parsed.error_at("twin", e).with_hint(format!(
+            "built-in twins are: {}; or \"manual\" for ask/tell; or give a [twin] table with a command",
+            genesis_twins::BUILTIN_NAMES.join(", ")
+        ))
+    })?;
+    if spec.executor == "slurm" {
+        genesis_exec::SlurmConfig::from_json(
+            &spec.executor_settings,
+            PathBuf::new(),
+            PathBuf::new(),
+        )
+        .map_err(|e| parsed.error_at("executor", e))?;
+        if is_manual(spec) {
+            return Err(parsed.error_at(
+                "executor",
+                "a manual campaign runs nothing: it takes no executor",
+            ));
         }
-        TwinRef::Command {
-            command,
-            timeout_s,
-            outputs,
-        } => Arc::new(SubprocessTwin::new(
-            command,
-            base_dir,
-            *timeout_s,
-            outputs.as_deref(),
-        )),
-    };
+    }
     let planner = genesis_planner::build(&spec.planner, spec.seed, &spec.planner_settings)
         .map_err(|e| {
             parsed
@@ -144,6 +141,105 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
         planner,
         base_dir: base_dir.to_path_buf(),
     })
+}
+
+/// `genesis cancel` (from any process) stops a campaign: `first` and
+/// everything else in flight are cancelled and recorded as failed, and
+/// nothing new starts.
+fn cancelled(
+    store: &mut Store,
+    campaign: &CampaignRecord,
+    executor: &mut dyn Executor,
+    first: genesis_exec::Completion,
+    best: Option<TrialRecord>,
+    requeued: usize,
+    started: Instant,
+) -> Result<RunReport, EngineError> {
+    executor.cancel_all();
+    let mut next = Some(first);
+    while let Some(done) = next {
+        let reason = match done.result {
+            Ok(_) => {
+                "cancelled with the campaign (its result came after the cancellation)".to_string()
+            }
+            Err(e) if e.to_string().contains("cancelled") => e.to_string(),
+            Err(e) => format!("cancelled with the campaign: {e}"),
+        };
+        store.finish_trial(
+            done.trial_id,
+            &Err(reason),
+            &[],
+            done.execution.as_ref(),
+            now_ms(),
+        )?;
+        next = executor.wait();
+    }
+    Ok(RunReport {
+        campaign_id: campaign.id.clone(),
+        status: CampaignStatus::Cancelled,
+        counts: store.counts(&campaign.id)?,
+        best,
+        elapsed: started.elapsed(),
+        requeued,
+    })
+}
+
+/// Where an executor may put its files, and how compute nodes find Genesis.
+pub struct ExecEnv<'a> {
+    /// The workspace folder (Slurm's default folder is `slurm/CAMPAIGN` in it).
+    pub workspace: &'a Path,
+    /// The `genesis` binary (for Slurm jobs; `[executor] genesis` overrides).
+    pub genesis: &'a Path,
+}
+
+/// The executor the campaign asks for (`[executor] kind`).
+pub fn executor_for(
+    campaign: &CampaignRecord,
+    prepared: &Prepared,
+    env: &ExecEnv<'_>,
+) -> Result<Box<dyn Executor>, EngineError> {
+    let spec = &prepared.parsed.spec;
+    match spec.executor.as_str() {
+        "slurm" => {
+            let dir = env.workspace.join("slurm").join(&campaign.id);
+            let cfg = genesis_exec::SlurmConfig::from_json(
+                &spec.executor_settings,
+                dir,
+                env.genesis.to_path_buf(),
+            )
+            .map_err(EngineError::Rejected)?;
+            let twin = serde_json::to_value(&spec.twin).expect("twin refs serialise");
+            Ok(Box::new(
+                genesis_exec::SlurmExecutor::new(cfg, twin, &prepared.base_dir)
+                    .map_err(EngineError::Rejected)?,
+            ))
+        }
+        _ => Ok(Box::new(LocalExecutor::new())),
+    }
+}
+
+/// Builds the twin a campaign names, for a campaign file (`prepare`) or a
+/// trial run elsewhere (`genesis exec-trial` on a Slurm node).
+pub fn build_twin(
+    twin: &TwinRef,
+    base_dir: &Path,
+    input_names: &[&str],
+) -> Result<Arc<dyn Twin>, String> {
+    match twin {
+        TwinRef::Builtin { name, .. } if name == MANUAL_TWIN => Ok(Arc::new(ManualTwin::new())),
+        TwinRef::Builtin { name, .. } => genesis_twins::resolve(name, input_names)
+            .ok_or_else(|| format!("unknown twin `{name}`")),
+        TwinRef::Command {
+            command,
+            timeout_s,
+            outputs,
+        } => Ok(Arc::new(SubprocessTwin::new(
+            command,
+            base_dir,
+            *timeout_s,
+            outputs.as_deref(),
+        ))),
+    }
 }
 
 /// Stores a new campaign for `prepared`, owned by `owner`.
@@ -431,7 +527,21 @@ pub fn run_with(
             "campaign {id} is manual: `genesis ask {id}` proposes experiments and `genesis tell {id}` records results"
         )));
     }
-    let requeued = store.requeue_interrupted(id, now_ms())?;
+    // Trials a scheduler still holds (a Slurm job from an earlier process)
+    // are taken back rather than run twice; the rest are requeued.
+    let mut reattached = Vec::new();
+    for t in store
+        .trials(id)?
+        .iter()
+        .filter(|t| t.status == genesis_core::TrialStatus::Running)
+    {
+        if let Some(ext) = &t.external
+            && executor.reattach(t.id, ext)
+        {
+            reattached.push(t.id);
+        }
+    }
+    let requeued = store.requeue_interrupted(id, &reattached, now_ms())?;
     let mut trials = store.trials(id)?;
     let mut queue: VecDeque<i64> = trials
         .iter()
@@ -484,10 +594,19 @@ pub fn run_with(
                 timeout,
             });
         }
+        // Hand the new trials over (one job array for a scheduler) and
+        // record how the scheduler knows them before waiting, so a restart
+        // can re-attach instead of running them twice.
+        for (trial_id, external) in executor.flush() {
+            store.set_trial_external(trial_id, &external, now_ms())?;
+        }
         let Some(done) = executor.wait() else {
             // Nothing runs and nothing can be proposed: the budget is met.
             break;
         };
+        if store.campaign(id)?.status == CampaignStatus::Cancelled {
+            return cancelled(store, campaign, executor, done, best, requeued, started);
+        }
         let result = match done.result {
             Ok(outputs) => check_outputs(spec, &outputs).map(|()| outputs),
             Err(e) => Err(e.to_string()),
@@ -499,7 +618,13 @@ pub fn run_with(
             .iter()
             .map(|(name, bytes)| store.put_artifact(name, bytes))
             .collect::<Result<Vec<_>, _>>()?;
-        store.finish_trial(done.trial_id, &result, &artifacts, now_ms())?;
+        store.finish_trial(
+            done.trial_id,
+            &result,
+            &artifacts,
+            done.execution.as_ref(),
+            now_ms(),
+        )?;
         counts = store.counts(id)?;
         let slot = position(&trials, done.trial_id);
         trials[slot] = store.trial(done.trial_id)?;

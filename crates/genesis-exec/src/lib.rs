@@ -8,10 +8,12 @@
 
 mod children;
 mod local;
+mod slurm;
 mod subprocess;
 
 pub use children::kill_running_programs;
 pub use local::LocalExecutor;
+pub use slurm::{SlurmConfig, SlurmExecutor};
 pub use subprocess::SubprocessTwin;
 
 use genesis_core::{Inputs, Outputs, Twin, TwinError};
@@ -35,6 +37,9 @@ pub struct Completion {
     pub result: Result<Outputs, TwinError>,
     /// Files the run produced (name, content), for the provenance record.
     pub artifacts: Vec<(String, Vec<u8>)>,
+    /// Where and how it ran, as the executor knows it (a Slurm job's id,
+    /// node, state, exit code, elapsed time), for the provenance record.
+    pub execution: Option<serde_json::Value>,
     pub elapsed: Duration,
 }
 
@@ -49,4 +54,25 @@ pub trait Executor {
     /// Blocks until a trial finishes (or times out) and returns it; `None`
     /// when nothing is in flight.
     fn wait(&mut self) -> Option<Completion>;
+
+    /// Hands trials submitted since the last call to where they run (a
+    /// batch scheduler takes them as one job array) and returns, for each,
+    /// what identifies it there, so the store can record it before
+    /// waiting. A trial that could not be handed over is reported by `wait`
+    /// as failed, with why. Executors that start trials at once return
+    /// nothing.
+    fn flush(&mut self) -> Vec<(i64, serde_json::Value)> {
+        Vec::new()
+    }
+
+    /// Takes back a trial started by an earlier process, by what `flush`
+    /// returned for it; `false` if this executor cannot (it is then run
+    /// again).
+    fn reattach(&mut self, _trial_id: i64, _external: &serde_json::Value) -> bool {
+        false
+    }
+
+    /// Stops everything in flight (a cancelled campaign); the trials are
+    /// still reported by `wait`, as failed.
+    fn cancel_all(&mut self) {}
 }

@@ -61,6 +61,7 @@ impl Executor for LocalExecutor {
                 trial_id: job.trial_id,
                 result: recorded.result,
                 artifacts: recorded.artifacts,
+                execution: None,
                 elapsed: start.elapsed(),
             });
         });
@@ -86,6 +87,7 @@ impl Executor for LocalExecutor {
                             trial_id: id,
                             result: Err(TwinError::Timeout(limit.as_secs_f64())),
                             artifacts: Vec::new(),
+                            execution: None,
                             elapsed: start.elapsed(),
                         });
                     }

@@ -68,12 +68,22 @@ pub enum Event {
     },
     /// A trial began to run (again, after a crash, with a higher attempt).
     TrialStarted { trial: u64, attempt: u32 },
+    /// A started trial was handed to a scheduler, which knows it by
+    /// `execution` (e.g. `{"executor": "slurm", "job_id": "812_3"}`).
+    TrialSubmitted {
+        trial: u64,
+        execution: serde_json::Value,
+    },
     /// A trial finished with outputs.
     TrialCompleted {
         trial: u64,
         outputs: Outputs,
         artifacts: Vec<ArtifactRef>,
         reported_by: Reporter,
+        /// Where and how it ran, as the executor reports it (Slurm job id,
+        /// node, state, exit code, elapsed time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        execution: Option<serde_json::Value>,
     },
     /// A trial failed; the reason says why.
     TrialFailed {
@@ -81,6 +91,8 @@ pub enum Event {
         reason: String,
         artifacts: Vec<ArtifactRef>,
         reported_by: Reporter,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        execution: Option<serde_json::Value>,
     },
     /// Trials left running by a process that died went back to pending.
     TrialsRequeued { trials: Vec<u64> },
@@ -95,6 +107,7 @@ impl Event {
             Event::CampaignCreated { .. } => "campaign_created",
             Event::TrialProposed { .. } => "trial_proposed",
             Event::TrialStarted { .. } => "trial_started",
+            Event::TrialSubmitted { .. } => "trial_submitted",
             Event::TrialCompleted { .. } => "trial_completed",
             Event::TrialFailed { .. } => "trial_failed",
             Event::TrialsRequeued { .. } => "trials_requeued",
@@ -107,6 +120,7 @@ impl Event {
         match self {
             Event::TrialProposed { trial, .. }
             | Event::TrialStarted { trial, .. }
+            | Event::TrialSubmitted { trial, .. }
             | Event::TrialCompleted { trial, .. }
             | Event::TrialFailed { trial, .. } => Some(*trial),
             _ => None,

@@ -208,6 +208,15 @@ pub fn prov_json(sealed: &[SealedEvent], events: &[Event], public_key: &str) -> 
             if let Event::TrialFailed { reason, .. } = e {
                 run_attrs["genesis:failureReason"] = json!(reason);
             }
+            if let Event::TrialCompleted {
+                execution: Some(x), ..
+            }
+            | Event::TrialFailed {
+                execution: Some(x), ..
+            } = e
+            {
+                run_attrs["genesis:execution"] = json!(x.to_string());
+            }
             doc.add("activity", run.clone(), run_attrs);
             doc.relation(
                 "used",

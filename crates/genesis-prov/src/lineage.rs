@@ -63,6 +63,8 @@ pub struct ResultRecord {
     pub at: String,
     pub reported_by: String,
     pub artifacts: Vec<ArtifactRef>,
+    /// Where it ran, as the executor reported (Slurm job, node, state).
+    pub execution: Option<serde_json::Value>,
     pub event_hash: String,
 }
 
@@ -155,13 +157,14 @@ pub fn lineage(sealed: &[SealedEvent], events: &[Event], trial: u64) -> Option<L
                 outputs,
                 artifacts,
                 reported_by,
+                execution,
             } => {
                 if *t == trial
                     && let Some(l) = out.as_mut()
                 {
                     l.status = "completed".into();
                     l.outputs = Some(outputs.clone());
-                    l.result = Some(result(s, *reported_by, artifacts));
+                    l.result = Some(result(s, *reported_by, artifacts, execution));
                 }
                 finished_before.push(*t);
             }
@@ -170,13 +173,14 @@ pub fn lineage(sealed: &[SealedEvent], events: &[Event], trial: u64) -> Option<L
                 reason,
                 artifacts,
                 reported_by,
+                execution,
             } => {
                 if *t == trial
                     && let Some(l) = out.as_mut()
                 {
                     l.status = "failed".into();
                     l.failure_reason = Some(reason.clone());
-                    l.result = Some(result(s, *reported_by, artifacts));
+                    l.result = Some(result(s, *reported_by, artifacts, execution));
                 }
                 finished_before.push(*t);
             }
@@ -186,7 +190,12 @@ pub fn lineage(sealed: &[SealedEvent], events: &[Event], trial: u64) -> Option<L
     out
 }
 
-fn result(s: &SealedEvent, by: crate::Reporter, artifacts: &[ArtifactRef]) -> ResultRecord {
+fn result(
+    s: &SealedEvent,
+    by: crate::Reporter,
+    artifacts: &[ArtifactRef],
+    execution: &Option<serde_json::Value>,
+) -> ResultRecord {
     ResultRecord {
         event: s.seq,
         at: rfc3339_ms(s.at_ms),
@@ -195,6 +204,7 @@ fn result(s: &SealedEvent, by: crate::Reporter, artifacts: &[ArtifactRef]) -> Re
             crate::Reporter::Tell => "tell".into(),
         },
         artifacts: artifacts.to_vec(),
+        execution: execution.clone(),
         event_hash: s.hash.hex(),
     }
 }
@@ -329,6 +339,9 @@ impl Lineage {
                 r.event,
                 &r.event_hash[..12]
             );
+            if let Some(x) = &r.execution {
+                let _ = writeln!(s, "│  ├─ execution {x}");
+            }
             for a in &r.artifacts {
                 let _ = writeln!(
                     s,

@@ -92,6 +92,15 @@ pub fn replay_state(campaign: &str, events: &[Event]) -> Result<ExpectedCampaign
                 t.status = "running";
                 t.attempts = *attempt;
             }
+            Event::TrialSubmitted { trial, .. } => {
+                let t = state
+                    .trials
+                    .get(trial)
+                    .ok_or_else(|| bad(*trial, "never proposed", "submitted"))?;
+                if t.status != "running" {
+                    return Err(bad(*trial, t.status, "submitted"));
+                }
+            }
             Event::TrialCompleted {
                 trial,
                 outputs,

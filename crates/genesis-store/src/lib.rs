@@ -139,6 +139,9 @@ pub struct TrialRecord {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// How the executor knows a running trial (a Slurm job id), if it was
+    /// handed to a scheduler.
+    pub external: Option<serde_json::Value>,
 }
 
 /// A handle on one workspace: its database, its artifacts and its key.
@@ -152,7 +155,7 @@ const CAMPAIGN_COLUMNS: &str = "c.id, p.name, c.owner, c.name, c.status, c.spec_
      c.source_path, c.base_dir, c.twin_name, c.twin_version, c.created_at, c.updated_at";
 const TRIAL_COLUMNS: &str = "id, campaign_id, idx, status, params_json, outputs_json, failure_reason, \
      attempts, planner_name, planner_version, planner_reason, twin_name, twin_version, created_at, \
-     started_at, ended_at";
+     started_at, ended_at, external_json";
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|source| StoreError::Json {
@@ -486,6 +489,7 @@ impl Store {
         trial_id: i64,
         result: &std::result::Result<Outputs, String>,
         artifacts: &[ArtifactRef],
+        execution: Option<&serde_json::Value>,
         now_ms: i64,
     ) -> Result<()> {
         let (status, outputs, reason) = match result {
@@ -500,7 +504,7 @@ impl Store {
             params![trial_id, status.as_str(), outputs, reason, now_ms],
         )?
         .ok_or(StoreError::BadTransition(trial_id))?;
-        let event = record::finished(idx, result, artifacts, Reporter::Executor);
+        let event = record::finished(idx, result, artifacts, Reporter::Executor, execution);
         record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
         tx.execute(
             "UPDATE campaigns SET updated_at = ?2 WHERE id = (SELECT campaign_id FROM trials WHERE id = ?1)",
@@ -531,7 +535,7 @@ impl Store {
                 params![trial_id, status.as_str(), outputs, reason, now_ms],
             )?
             .ok_or(StoreError::BadTransition(*trial_id))?;
-            let event = record::finished(idx, result, &[], Reporter::Tell);
+            let event = record::finished(idx, result, &[], Reporter::Tell, None);
             record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
         }
         tx.execute(
@@ -542,15 +546,51 @@ impl Store {
         Ok(())
     }
 
-    /// Puts trials left `running` by a crashed process back to `pending` so
-    /// they run again with the same inputs. Returns how many there were.
-    pub fn requeue_interrupted(&mut self, campaign_id: &str, now_ms: i64) -> Result<usize> {
+    /// Records that a running trial was handed to a scheduler, which knows
+    /// it by `execution` (a Slurm job id), so a later process can re-attach.
+    pub fn set_trial_external(
+        &mut self,
+        trial_id: i64,
+        execution: &serde_json::Value,
+        now_ms: i64,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let (campaign, idx) = record::update_one(
+            &tx,
+            "UPDATE trials SET external_json = ?2 WHERE id = ?1 AND status = 'running' \
+             RETURNING campaign_id, idx",
+            params![trial_id, to_json(execution)],
+        )?
+        .ok_or(StoreError::BadTransition(trial_id))?;
+        let event = Event::TrialSubmitted {
+            trial: idx,
+            execution: execution.clone(),
+        };
+        record::append(&tx, &self.signer, &campaign, now_ms, &event)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts trials left `running` by a crashed process back to `pending` so
+    /// they run again with the same inputs, except `keep` (trials an
+    /// executor re-attached to). Returns how many were requeued.
+    pub fn requeue_interrupted(
+        &mut self,
+        campaign_id: &str,
+        keep: &[i64],
+        now_ms: i64,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let keep_list = keep
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         let trials: Vec<u64> = {
-            let mut stmt = tx.prepare(
-                "UPDATE trials SET status = 'pending', started_at = NULL \
-                 WHERE campaign_id = ?1 AND status = 'running' RETURNING idx",
-            )?;
+            let mut stmt = tx.prepare(&format!(
+                "UPDATE trials SET status = 'pending', started_at = NULL, external_json = NULL \
+                 WHERE campaign_id = ?1 AND status = 'running' AND id NOT IN ({keep_list}) RETURNING idx"
+            ))?;
             let rows = stmt.query_map([campaign_id], |r| r.get::<_, i64>(0))?;
             let mut v = rows
                 .map(|r| r.map(|i| i as u64))
@@ -611,6 +651,7 @@ impl Store {
                     r.get::<_, Option<i64>>(14)?,
                     r.get::<_, Option<i64>>(15)?,
                 ),
+                r.get::<_, Option<String>>(16)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -626,6 +667,7 @@ impl Store {
                 attempts,
                 names,
                 times,
+                external,
             ) = row?;
             let [
                 planner_name,
@@ -652,6 +694,7 @@ impl Store {
                 created_at: times.0,
                 started_at: times.1,
                 ended_at: times.2,
+                external: external.map(|e| json(&e, &what)).transpose()?,
             });
         }
         Ok(out)

@@ -91,19 +91,23 @@ pub(crate) fn finished(
     result: &std::result::Result<Outputs, String>,
     artifacts: &[ArtifactRef],
     reported_by: Reporter,
+    execution: Option<&serde_json::Value>,
 ) -> Event {
+    let execution = execution.cloned();
     match result {
         Ok(outputs) => Event::TrialCompleted {
             trial,
             outputs: outputs.clone(),
             artifacts: artifacts.to_vec(),
             reported_by,
+            execution,
         },
         Err(reason) => Event::TrialFailed {
             trial,
             reason: reason.clone(),
             artifacts: artifacts.to_vec(),
             reported_by,
+            execution,
         },
     }
 }

@@ -67,6 +67,8 @@ const MIGRATIONS: &[&str] = &[
         fingerprint TEXT PRIMARY KEY,
         public_key TEXT NOT NULL
     );",
+    // 3: how a scheduler knows a running trial (Slurm job id), for re-attaching.
+    "ALTER TABLE trials ADD COLUMN external_json TEXT;",
 ];
 
 /// Brings the database up to the latest schema.

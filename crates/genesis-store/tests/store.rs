@@ -74,11 +74,17 @@ fn trial_lifecycle_survives_reopening() {
         let ids = add(&mut store, &campaign, &[0, 1, 2]);
         store.start_trial(ids[0], 3).unwrap();
         store
-            .finish_trial(ids[0], &Ok(Outputs::from([("f".into(), 1.5)])), &[], 4)
+            .finish_trial(
+                ids[0],
+                &Ok(Outputs::from([("f".into(), 1.5)])),
+                &[],
+                None,
+                4,
+            )
             .unwrap();
         store.start_trial(ids[1], 3).unwrap();
         store
-            .finish_trial(ids[1], &Err("exit status 3".into()), &[], 5)
+            .finish_trial(ids[1], &Err("exit status 3".into()), &[], None, 5)
             .unwrap();
         store.start_trial(ids[2], 3).unwrap();
         (campaign, ids)
@@ -102,7 +108,7 @@ fn trial_lifecycle_survives_reopening() {
     assert_eq!(trials[2].status, TrialStatus::Running);
 
     // A crash left trial 2 running: it is requeued and started again.
-    assert_eq!(store.requeue_interrupted(&campaign, 9).unwrap(), 1);
+    assert_eq!(store.requeue_interrupted(&campaign, &[], 9).unwrap(), 1);
     store.start_trial(ids[2], 6).unwrap();
     let t2 = &store.trials(&campaign).unwrap()[2];
     assert_eq!((t2.status, t2.attempts), (TrialStatus::Running, 2));
@@ -164,7 +170,11 @@ fn a_state_change_and_its_event_commit_together() {
     let id = add(&mut store, &campaign, &[0])[0];
     let before = store.events(&campaign).unwrap().len();
     // A refused transition writes no event either.
-    assert!(store.finish_trial(id, &Ok(Outputs::new()), &[], 1).is_err());
+    assert!(
+        store
+            .finish_trial(id, &Ok(Outputs::new()), &[], None, 1)
+            .is_err()
+    );
     assert_eq!(store.events(&campaign).unwrap().len(), before);
     let v = store.verify(&campaign, &store.public_key()).unwrap();
     assert_eq!(v.broken, None);
@@ -176,17 +186,19 @@ fn finished_trials_are_final() {
     let campaign = new_campaign(&mut store);
     let id = add(&mut store, &campaign, &[0])[0];
     assert!(matches!(
-        store.finish_trial(id, &Err("x".into()), &[], 1),
+        store.finish_trial(id, &Err("x".into()), &[], None, 1),
         Err(StoreError::BadTransition(_))
     ));
     store.start_trial(id, 1).unwrap();
-    store.finish_trial(id, &Err("boom".into()), &[], 2).unwrap();
+    store
+        .finish_trial(id, &Err("boom".into()), &[], None, 2)
+        .unwrap();
     assert!(matches!(
         store.start_trial(id, 3),
         Err(StoreError::BadTransition(_))
     ));
     assert!(matches!(
-        store.finish_trial(id, &Err("again".into()), &[], 3),
+        store.finish_trial(id, &Err("again".into()), &[], None, 3),
         Err(StoreError::BadTransition(_))
     ));
     assert_eq!(
