@@ -67,6 +67,22 @@ pub enum TwinRef {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         outputs: Option<Vec<String>>,
     },
+    /// An instrument or service behind HTTP (see docs/twins.md, "Instruments
+    /// over HTTP"): the inputs are POSTed as JSON to `url`.
+    Http {
+        url: String,
+        /// Name of the environment variable holding the credential, sent as
+        /// `Authorization: Bearer …` (the secret itself is never stored).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_env: Option<String>,
+        timeout_s: f64,
+        /// Retries after a 5xx answer or a connection error.
+        retries: u32,
+        /// Seconds between polls of a long experiment's job resource.
+        poll_s: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outputs: Option<Vec<String>>,
+    },
 }
 
 impl TwinRef {
@@ -74,7 +90,9 @@ impl TwinRef {
     pub fn timeout_s(&self) -> Option<f64> {
         match self {
             TwinRef::Builtin { timeout_s, .. } => *timeout_s,
-            TwinRef::Command { timeout_s, .. } => Some(*timeout_s),
+            TwinRef::Command { timeout_s, .. } | TwinRef::Http { timeout_s, .. } => {
+                Some(*timeout_s)
+            }
         }
     }
 }
@@ -285,6 +303,10 @@ struct RawConstraint {
 struct RawTwinTable {
     name: Option<String>,
     command: Option<Vec<String>>,
+    url: Option<String>,
+    auth_env: Option<String>,
+    retries: Option<u32>,
+    poll_s: Option<f64>,
     timeout_s: Option<f64>,
     outputs: Option<Vec<String>>,
 }
@@ -601,6 +623,37 @@ fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, Campa
         }
         t => t,
     };
+    if let Some(url) = table.url {
+        if table.name.is_some() || table.command.is_some() {
+            return Err(ck.err(span, "twin", "give one of `name`, `command` or `url`"));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ck.err(
+                span,
+                "twin.url",
+                format!("`{url}` is not an http:// or https:// URL"),
+            ));
+        }
+        let poll_s = table.poll_s.unwrap_or(1.0);
+        if !(poll_s > 0.0 && poll_s.is_finite()) {
+            return Err(ck.err(span, "twin.poll_s", "must be a positive number of seconds"));
+        }
+        return Ok(TwinRef::Http {
+            url,
+            auth_env: table.auth_env,
+            timeout_s: timeout_s.unwrap_or(DEFAULT_COMMAND_TIMEOUT_S),
+            retries: table.retries.unwrap_or(3),
+            poll_s,
+            outputs: table.outputs,
+        });
+    }
+    if table.auth_env.is_some() || table.retries.is_some() || table.poll_s.is_some() {
+        return Err(ck.err(
+            span,
+            "twin",
+            "`auth_env`, `retries` and `poll_s` apply to `url` twins only",
+        ));
+    }
     match (table.name, table.command) {
         (Some(name), None) => {
             if table.outputs.is_some() {
@@ -628,7 +681,7 @@ fn parse_twin(ck: &Checker, raw: &Spanned<toml::Value>) -> Result<TwinRef, Campa
         (None, None) => Err(ck.err(
             span,
             "twin",
-            "a [twin] table needs `command` (or `name` for a built-in)",
+            "a [twin] table needs `command`, `url` (an instrument over HTTP) or `name` (a built-in)",
         )),
     }
 }

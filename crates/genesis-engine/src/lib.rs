@@ -105,11 +105,12 @@ pub fn prepare(source: &str, origin: &str, base_dir: &Path) -> Result<Prepared, 
         .map(|p| p.name.as_str())
         .chain(spec.fixed.keys().map(String::as_str))
         .collect();
-    let twin = build_twin(&spec.twin, base_dir, &inputs).map_err(|e| {
-        parsed.error_at("twin", e).with_hint(format!(
+    let twin = build_twin(&spec.twin, base_dir, &inputs).map_err(|e| match &spec.twin {
+        TwinRef::Builtin { .. } => parsed.error_at("twin", e).with_hint(format!(
             "built-in twins are: {}; or \"manual\" for ask/tell; or give a [twin] table with a command",
             genesis_twins::BUILTIN_NAMES.join(", ")
-        ))
+        )),
+        _ => parsed.error_at("twin", e),
     })?;
     if spec.executor == "slurm" {
         genesis_exec::SlurmConfig::from_json(
@@ -239,6 +240,21 @@ pub fn build_twin(
             *timeout_s,
             outputs.as_deref(),
         ))),
+        TwinRef::Http {
+            url,
+            auth_env,
+            timeout_s,
+            retries,
+            poll_s,
+            outputs,
+        } => Ok(Arc::new(genesis_exec::HttpTwin::new(
+            url,
+            auth_env.as_deref(),
+            *timeout_s,
+            *retries,
+            *poll_s,
+            outputs.as_deref(),
+        )?)),
     }
 }
 

@@ -7,11 +7,13 @@
 //! stdin/stdout protocol described in `docs/twins.md`.
 
 mod children;
+mod http;
 mod local;
 mod slurm;
 mod subprocess;
 
 pub use children::kill_running_programs;
+pub use http::HttpTwin;
 pub use local::LocalExecutor;
 pub use slurm::{SlurmConfig, SlurmExecutor};
 pub use subprocess::SubprocessTwin;

@@ -229,8 +229,9 @@ impl SlurmExecutor {
     }
 
     /// One `squeue` for every tracked job: id → (state, node) of those
-    /// Slurm still lists.
-    fn queued(&mut self) -> HashMap<String, (String, String)> {
+    /// Slurm still lists; `None` when Slurm could not be asked (try again
+    /// later rather than take every job for finished).
+    fn queued(&mut self) -> Option<HashMap<String, (String, String)>> {
         let ids: Vec<String> = {
             let mut v: Vec<String> = self
                 .running
@@ -242,18 +243,28 @@ impl SlurmExecutor {
             v
         };
         self.count("squeue");
-        let out = run(Command::new("squeue")
+        let out = match run(Command::new("squeue")
             .args(["-h", "-r", "-o", "%i|%T|%N"])
-            .arg(format!("--jobs={}", ids.join(","))));
+            .arg(format!("--jobs={}", ids.join(","))))
+        {
+            Ok(out) => out,
+            // Jobs Slurm has already forgotten (older than MinJobAge, e.g.
+            // after a long Genesis outage) make squeue refuse the list:
+            // they are finished.
+            Err(e) if e.contains("Invalid job id") => String::new(),
+            Err(e) => {
+                tracing::warn!("squeue failed, will retry: {e}");
+                return None;
+            }
+        };
         let mut map = HashMap::new();
-        // A job that has left the queue makes squeue fail when it is the only one asked about.
-        for line in out.unwrap_or_default().lines() {
+        for line in out.lines() {
             let f: Vec<&str> = line.split('|').collect();
             if f.len() == 3 {
                 map.insert(f[0].to_string(), (f[1].to_string(), f[2].to_string()));
             }
         }
-        map
+        Some(map)
     }
 
     /// What Slurm says about a finished job (`scontrol show job -o`):
@@ -441,7 +452,10 @@ impl Executor for SlurmExecutor {
             if self.running.is_empty() {
                 return None;
             }
-            let queued = self.queued();
+            let Some(queued) = self.queued() else {
+                std::thread::sleep(self.cfg.poll);
+                continue;
+            };
             let finished: Vec<i64> = self
                 .running
                 .iter()
