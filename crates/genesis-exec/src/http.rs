@@ -15,7 +15,7 @@
 //! `timeout_s` bounds the whole trial, polling included.
 
 use crate::subprocess::parse_outputs;
-use genesis_core::{Inputs, IoSpec, Outputs, Twin, TwinError, TwinSpec};
+use genesis_core::{Inputs, Outputs, Twin, TwinError, TwinSpec};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -56,28 +56,13 @@ impl HttpTwin {
             .timeout_global(Some(Duration::from_secs_f64(timeout_s.min(300.0))))
             .build()
             .into();
-        let declared = outputs.unwrap_or_default();
         Ok(HttpTwin {
-            spec: TwinSpec {
-                name: format!("http:{url}"),
-                version: "http/1".into(),
-                description: format!("instrument at {url} (Genesis HTTP contract)"),
-                inputs: vec![],
-                outputs: declared
-                    .iter()
-                    .map(|n| IoSpec {
-                        name: n.clone(),
-                        unit: None,
-                        low: None,
-                        high: None,
-                        default: None,
-                        description: String::new(),
-                    })
-                    .collect(),
-                open_inputs: true,
-                open_outputs: outputs.is_none(),
-                optimum: None,
-            },
+            spec: crate::external_spec(
+                format!("http:{url}"),
+                "http/1".into(),
+                format!("instrument at {url} (Genesis HTTP contract)"),
+                outputs,
+            ),
             url: url.to_string(),
             auth,
             timeout: Duration::from_secs_f64(timeout_s),

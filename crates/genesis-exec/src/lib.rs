@@ -22,6 +22,38 @@ use genesis_core::{Inputs, Outputs, Twin, TwinError};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The spec of a twin outside Genesis (a program, an instrument): open
+/// inputs, and the outputs the campaign declares (open when it declares
+/// none), so objectives can be checked before anything runs.
+pub(crate) fn external_spec(
+    name: String,
+    version: String,
+    description: String,
+    outputs: Option<&[String]>,
+) -> genesis_core::TwinSpec {
+    genesis_core::TwinSpec {
+        name,
+        version,
+        description,
+        inputs: vec![],
+        outputs: outputs
+            .unwrap_or_default()
+            .iter()
+            .map(|n| genesis_core::IoSpec {
+                name: n.clone(),
+                unit: None,
+                low: None,
+                high: None,
+                default: None,
+                description: String::new(),
+            })
+            .collect(),
+        open_inputs: true,
+        open_outputs: outputs.is_none(),
+        optimum: None,
+    }
+}
+
 /// One trial to run.
 pub struct Job {
     /// The store's id of the trial, echoed back in the [`Completion`].

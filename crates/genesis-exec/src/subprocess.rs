@@ -44,32 +44,17 @@ impl SubprocessTwin {
         } else {
             first.to_path_buf()
         };
-        let declared = outputs.unwrap_or_default();
         let version = content_version(&program, &command[1..], base_dir);
         SubprocessTwin {
-            spec: TwinSpec {
-                name: format!("command:{}", command.join(" ")),
+            spec: crate::external_spec(
+                format!("command:{}", command.join(" ")),
                 version,
-                description: format!(
+                format!(
                     "external program `{}` (JSON stdin/stdout protocol)",
                     command.join(" ")
                 ),
-                inputs: vec![],
-                outputs: declared
-                    .iter()
-                    .map(|n| genesis_core::IoSpec {
-                        name: n.clone(),
-                        unit: None,
-                        low: None,
-                        high: None,
-                        default: None,
-                        description: String::new(),
-                    })
-                    .collect(),
-                open_inputs: true,
-                open_outputs: outputs.is_none(),
-                optimum: None,
-            },
+                outputs,
+            ),
             program,
             args: command[1..].to_vec(),
             cwd: base_dir.to_path_buf(),
