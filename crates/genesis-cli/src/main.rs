@@ -117,6 +117,25 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Serve the REST API (`/api/v1`) for a team, on the workspace.
+    Serve {
+        /// Address to listen on; port 0 picks a free one (printed).
+        #[arg(long, default_value = "127.0.0.1:8600")]
+        bind: std::net::SocketAddr,
+        /// Allow plain HTTP on a non-loopback address (TLS is not built yet).
+        #[arg(long)]
+        insecure_http: bool,
+    },
+    /// Manage server users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage server projects and who may do what in them.
+    Project {
+        #[command(subcommand)]
+        command: ProjectCommand,
+    },
     /// Create a workspace and its signing key (other commands do it on first use).
     Init,
     /// Check provenance: the signed event chain, every artifact, and that
@@ -166,6 +185,32 @@ enum Command {
     Twin {
         #[command(subcommand)]
         command: twin_cmd::TwinCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; prints a generated password once (or reads one from stdin).
+    Add {
+        name: String,
+        /// Server-wide administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of stdin instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Create a project.
+    Add { name: String },
+    /// Give USER the ROLE (viewer, editor, admin) in PROJECT.
+    Grant {
+        project: String,
+        user: String,
+        role: String,
     },
 }
 
@@ -316,6 +361,72 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Command::Popcon { case, output } => popcon_cmd::run(&case, output.as_deref()),
+        Command::Serve {
+            bind,
+            insecure_http,
+        } => serve(&ws, bind, insecure_http),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    admin,
+                    password_stdin,
+                },
+        } => {
+            let mut store = open_store(&ws)?;
+            let (password, shown) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\n', '\r']).to_string(), false)
+            } else {
+                (genesis_server::random_secret(""), true)
+            };
+            if password.len() < 12 {
+                return Err(
+                    BadInput("the password must have at least 12 characters".into()).into(),
+                );
+            }
+            if store.user(&name)?.is_some() {
+                return Err(BadInput(format!("user `{name}` exists already")).into());
+            }
+            store.add_user(
+                &name,
+                &genesis_server::hash_password(&password),
+                admin,
+                genesis_engine::now_ms(),
+            )?;
+            println!(
+                "added user {name}{}",
+                if admin { " (administrator)" } else { "" }
+            );
+            if shown {
+                println!("password (shown once, store it now): {password}");
+            }
+            Ok(())
+        }
+        Command::Project { command } => {
+            let mut store = open_store(&ws)?;
+            match command {
+                ProjectCommand::Add { name } => {
+                    store.add_project(&name, genesis_engine::now_ms())?;
+                    println!("project {name} ready");
+                }
+                ProjectCommand::Grant {
+                    project,
+                    user,
+                    role,
+                } => {
+                    let r = genesis_store::Role::parse(&role).ok_or_else(|| {
+                        BadInput(format!("role `{role}`: expected viewer, editor or admin"))
+                    })?;
+                    store
+                        .grant(&user, &project, r)
+                        .map_err(|e| BadInput(e.to_string()))?;
+                    println!("{user} is {role} in {project}");
+                }
+            }
+            Ok(())
+        }
         Command::Cancel { id } => {
             let mut store = open_existing(&ws)?;
             let record = find(&store, &id)?;
@@ -374,6 +485,33 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Twins { json } => twin_cmd::list(json),
         Command::Twin { command } => twin_cmd::dispatch(command),
     }
+}
+
+/// `genesis serve`: the REST API on `bind` until the process ends.
+fn serve(ws: &Path, bind: std::net::SocketAddr, insecure_http: bool) -> Result<()> {
+    if !bind.ip().is_loopback() && !insecure_http {
+        return Err(BadInput(format!(
+            "{bind} is not a loopback address, and TLS is not available yet: plain HTTP would expose passwords and tokens\nhint: bind to 127.0.0.1 (behind a TLS proxy), or pass --insecure-http on a trusted network"
+        ))
+        .into());
+    }
+    let store = open_store(ws)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "genesis serve: listening on http://{addr} (workspace {})",
+            ws.display()
+        );
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        genesis_server::serve(listener, genesis_server::AppState::new(store))
+            .await
+            .context("server failed")
+    })
 }
 
 /// `genesis cancel`: marks the campaign cancelled and cancels its Slurm

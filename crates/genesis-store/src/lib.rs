@@ -10,13 +10,16 @@
 //! and a PostgreSQL backend can come without reshaping the data; SQL is kept
 //! to the portable subset (no SQLite-only types, times as integer ms).
 
+mod accounts;
 mod artifacts;
 mod keys;
 mod record;
 mod schema;
 
+pub use accounts::{Principal, Role, User, token_hash};
 pub use artifacts::ArtifactProblem;
 pub use record::{Verification, verify_events};
+pub use schema::SCHEMA_VERSION;
 
 use artifacts::Artifacts;
 use genesis_core::{CampaignSpec, CampaignStatus, Inputs, Outputs, TrialStatus};

@@ -69,7 +69,45 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 3: how a scheduler knows a running trial (Slurm job id), for re-attaching.
     "ALTER TABLE trials ADD COLUMN external_json TEXT;",
+    // 4: accounts of the server: users, project roles, API tokens, sessions.
+    // Secrets are stored only as hashes (Argon2id for passwords, BLAKE3 for
+    // random tokens).
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until BIGINT,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE memberships (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+        PRIMARY KEY (user_id, project_id)
+    );
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+        label TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        revoked_at BIGINT
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );",
 ];
+
+/// The schema version this build writes (the number of migrations).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database up to the latest schema.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

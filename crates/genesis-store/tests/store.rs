@@ -90,7 +90,10 @@ fn trial_lifecycle_survives_reopening() {
         (campaign, ids)
     };
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        genesis_store::SCHEMA_VERSION
+    );
     let trials = store.trials(&campaign).unwrap();
     assert_eq!(trials.len(), 3);
     assert_eq!(trials[0].status, TrialStatus::Completed);
@@ -259,5 +262,9 @@ fn a_newer_schema_is_refused() {
         .pragma_update(None, "user_version", 99)
         .unwrap();
     let err = Store::open(&path).err().unwrap().to_string();
-    assert!(err.contains("schema 99, this build knows 3"), "{err}");
+    let expected = format!(
+        "schema 99, this build knows {}",
+        genesis_store::SCHEMA_VERSION
+    );
+    assert!(err.contains(&expected), "{err}");
 }

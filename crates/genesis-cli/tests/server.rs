@@ -1,0 +1,369 @@
+//! `genesis serve` through real HTTP: logins and lockout, the role matrix
+//! (no credential 401, no role 404, too weak a role 403), API tokens
+//! (scope, expiry, revocation), ask/tell for a remote experimenter, and
+//! bad input (422).
+
+mod common;
+use common::Genesis;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn add_user(g: &Genesis, name: &str, admin: bool) -> String {
+    let password = format!("{name}-long-password");
+    let mut args = vec!["user", "add", name, "--password-stdin"];
+    if admin {
+        args.push("--admin");
+    }
+    let mut child = g
+        .command(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait().unwrap().success());
+    password
+}
+
+fn start(g: &Genesis) -> Server {
+    let mut child = g
+        .command(&["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("listening line")
+        .to_string();
+    Server { child, base: url }
+}
+
+/// (status, body) of a request with an optional bearer credential.
+fn call(
+    s: &Server,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{}{path}", s.base);
+    let resp = match (method, body) {
+        ("GET", _) => {
+            let mut r = agent.get(&url);
+            if let Some(a) = auth {
+                r = r.header("Authorization", &format!("Bearer {a}"));
+            }
+            r.call()
+        }
+        (m, body) => {
+            let mut r = if m == "DELETE" {
+                agent.delete(&url).force_send_body()
+            } else {
+                agent.post(&url)
+            };
+            if let Some(a) = auth {
+                r = r.header("Authorization", &format!("Bearer {a}"));
+            }
+            r.header("Content-Type", "application/json")
+                .send(body.map(|b| b.to_string()).unwrap_or_default())
+        }
+    };
+    let mut resp = resp.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn login(s: &Server, user: &str, password: &str) -> String {
+    let (status, body) = call(
+        s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": user, "password": password})),
+    );
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+/// A manual campaign in the `default` project, run through the CLI.
+fn manual_campaign(g: &Genesis) -> String {
+    let file = g.file(
+        "lab.toml",
+        r#"
+name = "remote-lab"
+twin = "manual"
+budget = 6
+seed = 2
+planner = "sobol"
+[parameters]
+temperature = { type = "float", low = 300.0, high = 400.0, unit = "K" }
+[objectives.yield_pct]
+goal = "maximize"
+"#,
+    );
+    let r = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    r["campaign"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn roles_tokens_and_ask_tell_over_http() {
+    let g = Genesis::new();
+    let id = manual_campaign(&g);
+    let admin_pw = add_user(&g, "alice", true);
+    let viewer_pw = add_user(&g, "bob", false);
+    let editor_pw = add_user(&g, "carol", false);
+    let outsider_pw = add_user(&g, "dave", false);
+    g.run(&["project", "grant", "default", "bob", "viewer"])
+        .ok();
+    g.run(&["project", "grant", "default", "carol", "editor"])
+        .ok();
+    g.run(&["project", "add", "other"]).ok();
+    g.run(&["project", "grant", "other", "dave", "editor"]).ok();
+    let s = start(&g);
+
+    let (status, body) = call(&s, "GET", "/api/v1/health", None, None);
+    assert_eq!((status, body["status"].clone()), (200, json!("ok")));
+    let campaign = format!("/api/v1/campaigns/{id}");
+    let trials = format!("{campaign}/trials");
+    let ask = format!("{campaign}/ask");
+    let tell = format!("{campaign}/tell");
+
+    // No credential, or a made-up one: 401 with a stable code.
+    let (status, body) = call(&s, "GET", &campaign, None, None);
+    assert_eq!((status, body["code"].clone()), (401, json!("unauthorized")));
+    assert_eq!(call(&s, "GET", &campaign, Some("gns_forged"), None).0, 401);
+
+    let viewer = login(&s, "bob", &viewer_pw);
+    let editor = login(&s, "carol", &editor_pw);
+    let outsider = login(&s, "dave", &outsider_pw);
+    let admin = login(&s, "alice", &admin_pw);
+
+    // The role matrix: (who, method, path, expected status).
+    let ask_one = json!({"count": 1});
+    for (who, method, path, body, want) in [
+        (&viewer, "GET", &campaign, None, 200),
+        (&viewer, "GET", &trials, None, 200),
+        (&viewer, "POST", &ask, Some(ask_one.clone()), 403),
+        (&outsider, "GET", &campaign, None, 404),
+        (&outsider, "POST", &ask, Some(ask_one.clone()), 404),
+        (&editor, "POST", &ask, Some(ask_one.clone()), 200),
+        (&admin, "GET", &trials, None, 200),
+    ] {
+        let (status, answer) = call(&s, method, path, Some(who), body);
+        assert_eq!(status, want, "{method} {path}: {answer}");
+    }
+    // The outsider's 404 is the same as for a campaign that does not exist.
+    let (_, a) = call(&s, "GET", &campaign, Some(&outsider), None);
+    let (_, b) = call(
+        &s,
+        "GET",
+        "/api/v1/campaigns/ffffffff",
+        Some(&outsider),
+        None,
+    );
+    assert_eq!(a["code"], b["code"]);
+    let (_, list) = call(&s, "GET", "/api/v1/campaigns", Some(&outsider), None);
+    assert_eq!(list["campaigns"], json!([]));
+
+    // An instrument's editor token: ask two, tell them.
+    let (status, tok) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&editor),
+        Some(json!({"project": "default", "role": "editor", "label": "robot arm"})),
+    );
+    assert_eq!(status, 200, "{tok}");
+    let robot = tok["token"].as_str().unwrap().to_string();
+    let (status, asked) = call(&s, "POST", &ask, Some(&robot), Some(json!({"count": 2})));
+    assert_eq!(status, 200, "{asked}");
+    let proposed: Vec<u64> = asked["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["trial"].as_u64().unwrap())
+        .collect();
+    assert_eq!(proposed.len(), 2);
+    let results = json!({"results": [
+        {"trial": proposed[0], "outputs": {"yield_pct": 71.5}},
+        {"trial": proposed[1], "failed": "crucible cracked"},
+    ]});
+    let (status, told) = call(&s, "POST", &tell, Some(&robot), Some(results));
+    assert_eq!(status, 200, "{told}");
+    assert_eq!(
+        (told["completed"].clone(), told["failed"].clone()),
+        (json!(1), json!(1))
+    );
+    // Bad results: 422, nothing written.
+    let (status, bad) = call(
+        &s,
+        "POST",
+        &tell,
+        Some(&robot),
+        Some(json!({"results": [{"trial": 0}]})),
+    );
+    assert_eq!((status, bad["code"].clone()), (422, json!("invalid")));
+    let (status, _) = call(
+        &s,
+        "POST",
+        &tell,
+        Some(&robot),
+        Some(json!("not an object")),
+    );
+    assert_eq!(status, 422);
+    // A token cannot carry more than its creator's role, nor make tokens.
+    let (status, _) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&viewer),
+        Some(json!({"project": "default", "role": "editor", "label": "x"})),
+    );
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&robot),
+        Some(json!({"project": "default", "role": "viewer", "label": "x"})),
+    );
+    assert_eq!(status, 403);
+    // A token for another project sees nothing here.
+    let (_, other) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&outsider),
+        Some(json!({"project": "other", "role": "editor", "label": "x"})),
+    );
+    assert_eq!(
+        call(&s, "GET", &campaign, other["token"].as_str(), None).0,
+        404
+    );
+    // Revoked and expired tokens stop working.
+    let token_id = tok["id"].as_i64().unwrap();
+    assert_eq!(
+        call(
+            &s,
+            "DELETE",
+            &format!("/api/v1/tokens/{token_id}"),
+            Some(&editor),
+            None
+        )
+        .0,
+        200
+    );
+    assert_eq!(call(&s, "GET", &campaign, Some(&robot), None).0, 401);
+    let (_, short) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&editor),
+        Some(
+            json!({"project": "default", "role": "viewer", "label": "brief", "expires_in_days": 1e-8}),
+        ),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(
+        call(&s, "GET", &campaign, short["token"].as_str(), None).0,
+        401
+    );
+    // Logout ends the session.
+    assert_eq!(
+        call(&s, "POST", "/api/v1/auth/logout", Some(&viewer), None).0,
+        200
+    );
+    assert_eq!(call(&s, "GET", &campaign, Some(&viewer), None).0, 401);
+
+    // What the robot told is in the signed record.
+    let v = g.run(&["verify", &id, "--json"]).ok().json();
+    assert_eq!(v["ok"], true, "{v}");
+    let l = g
+        .run(&["lineage", &id, &proposed[1].to_string(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(l["failure_reason"], "crucible cracked");
+    assert_eq!(l["result"]["reported_by"], "tell");
+}
+
+#[test]
+fn repeated_failed_logins_lock_the_account() {
+    let g = Genesis::new();
+    let pw = add_user(&g, "erin", false);
+    let s = start(&g);
+    for _ in 0..5 {
+        let (status, body) = call(
+            &s,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"user": "erin", "password": "guess-guess-guess"})),
+        );
+        assert_eq!(
+            (status, body["code"].clone()),
+            (401, json!("bad_credentials"))
+        );
+    }
+    // Locked now, even with the right password.
+    let (status, body) = call(
+        &s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": "erin", "password": pw})),
+    );
+    assert_eq!(
+        (status, body["code"].clone()),
+        (429, json!("locked")),
+        "{body}"
+    );
+    // An unknown user gets the same answer as a wrong password.
+    let (status, body) = call(
+        &s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": "nobody", "password": "x"})),
+    );
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("bad_credentials"))
+    );
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let g = Genesis::new();
+    let r = g.run(&["serve", "--bind", "0.0.0.0:0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("TLS"), "{}", r.stderr);
+}

@@ -1,0 +1,272 @@
+//! Accounts of the multi-user server: users, their role in each project,
+//! API tokens and sessions. Secrets never reach the database in plain text:
+//! passwords as Argon2id hashes (made by the caller), random tokens as
+//! BLAKE3 hashes.
+
+use crate::{Result, Store, StoreError};
+use rusqlite::{OptionalExtension, params};
+
+/// What someone may do in a project, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Read campaigns, trials and exports.
+    Viewer,
+    /// Also ask for experiments and tell results, create campaigns.
+    Editor,
+    /// Also manage the project's members and tokens.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A stored user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<i64>,
+}
+
+/// Who a request acts as, once its credential is checked: the user, and
+/// for an API token the one project and role it is limited to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub user: String,
+    pub is_admin: bool,
+    /// `Some((project, role))` for an API token: it can do nothing else.
+    pub token_scope: Option<(String, Role)>,
+}
+
+/// The hash under which a random token is stored.
+pub fn token_hash(token: &str) -> String {
+    genesis_prov::digest(token.as_bytes()).hex()
+}
+
+fn role_of(text: String) -> Result<Role> {
+    Role::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
+}
+
+impl Store {
+    /// Adds a user with an Argon2id `password_hash` (PHC string).
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        password_hash: &str,
+        is_admin: bool,
+        now_ms: i64,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, password_hash, is_admin, now_ms],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// A user by name.
+    pub fn user(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, password_hash, is_admin, failed_logins, locked_until FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        password_hash: r.get(2)?,
+                        is_admin: r.get(3)?,
+                        failed_logins: r.get::<_, i64>(4)? as u32,
+                        locked_until: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records a failed login; locks the account until `lock_until` when given.
+    pub fn login_failed(&mut self, user_id: i64, lock_until: Option<i64>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?2, locked_until) WHERE id = ?1",
+            params![user_id, lock_until],
+        )?;
+        Ok(())
+    }
+
+    /// Clears the failure count after a good login.
+    pub fn login_succeeded(&mut self, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            [user_id],
+        )?;
+        Ok(())
+    }
+
+    /// Creates a project (no-op if it exists) and returns its id.
+    pub fn add_project(&mut self, name: &str, now_ms: i64) -> Result<i64> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO projects (name, created_at) VALUES (?1, ?2)",
+            params![name, now_ms],
+        )?;
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Gives `user` `role` in `project` (replacing any earlier role).
+    pub fn grant(&mut self, user: &str, project: &str, role: Role) -> Result<()> {
+        let n = self.conn.execute(
+            "INSERT INTO memberships (user_id, project_id, role) \
+             SELECT u.id, p.id, ?3 FROM users u, projects p WHERE u.name = ?1 AND p.name = ?2 \
+             ON CONFLICT (user_id, project_id) DO UPDATE SET role = excluded.role",
+            params![user, project, role.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "user `{user}` or project `{project}`"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The role of a user in a project, if any.
+    pub fn role(&self, user_id: i64, project: &str) -> Result<Option<Role>> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT m.role FROM memberships m JOIN projects p ON p.id = m.project_id \
+                 WHERE m.user_id = ?1 AND p.name = ?2",
+                params![user_id, project],
+                |r| r.get(0),
+            )
+            .optional()?;
+        text.map(role_of).transpose()
+    }
+
+    /// Stores an API token (its hash) for `user` limited to `project` and `role`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_token(
+        &mut self,
+        token: &str,
+        user_id: i64,
+        project: &str,
+        role: Role,
+        label: &str,
+        expires_at: Option<i64>,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let n = self.conn.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, project_id, role, label, created_at, expires_at) \
+             SELECT ?1, ?2, p.id, ?4, ?5, ?6, ?7 FROM projects p WHERE p.name = ?3",
+            params![token_hash(token), user_id, project, role.as_str(), label, now_ms, expires_at],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project `{project}`")));
+        }
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Revokes a token of `user_id` by its id; false if there is none.
+    pub fn revoke_token(&mut self, token_id: i64, user_id: i64, now_ms: i64) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+            params![token_id, user_id, now_ms],
+        )? == 1)
+    }
+
+    /// Stores a session (its hash) for `user_id` until `expires_at`.
+    pub fn add_session(
+        &mut self,
+        token: &str,
+        user_id: i64,
+        expires_at: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash(token), user_id, now_ms, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a session.
+    pub fn end_session(&mut self, token: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            [token_hash(token)],
+        )?;
+        Ok(())
+    }
+
+    /// Who a bearer credential (session or API token) belongs to, if it is
+    /// valid at `now_ms`: not expired, not revoked.
+    pub fn principal(&self, credential: &str, now_ms: i64) -> Result<Option<Principal>> {
+        let hash = token_hash(credential);
+        let session = self
+            .conn
+            .query_row(
+                "SELECT u.id, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                params![hash, now_ms],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        if let Some((user_id, user, is_admin)) = session {
+            return Ok(Some(Principal {
+                user_id,
+                user,
+                is_admin,
+                token_scope: None,
+            }));
+        }
+        let token = self
+            .conn
+            .query_row(
+                "SELECT u.id, u.name, p.name, t.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 JOIN projects p ON p.id = t.project_id \
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+                params![hash, now_ms],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+            )
+            .optional()?;
+        token
+            .map(|(user_id, user, project, role)| {
+                Ok(Principal {
+                    user_id,
+                    user,
+                    // A token never carries the owner's admin power.
+                    is_admin: false,
+                    token_scope: Some((project, role_of(role)?)),
+                })
+            })
+            .transpose()
+    }
+}
