@@ -125,6 +125,9 @@ enum Command {
         /// Allow plain HTTP on a non-loopback address (TLS is not built yet).
         #[arg(long)]
         insecure_http: bool,
+        /// Every user must sign in with a TOTP code (administrators always must).
+        #[arg(long)]
+        require_mfa: bool,
     },
     /// Manage server users.
     User {
@@ -199,7 +202,12 @@ enum UserCommand {
         /// Read the password from the first line of stdin instead.
         #[arg(long)]
         password_stdin: bool,
+        /// Enrol TOTP multi-factor sign-in now (always done for --admin).
+        #[arg(long)]
+        totp: bool,
     },
+    /// Enrol (or re-enrol) a user's TOTP secret; prints the otpauth URI once.
+    Totp { name: String },
 }
 
 #[derive(Subcommand)]
@@ -364,13 +372,21 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Serve {
             bind,
             insecure_http,
-        } => serve(&ws, bind, insecure_http),
+            require_mfa,
+        } => serve(&ws, bind, insecure_http, require_mfa),
+        Command::User {
+            command: UserCommand::Totp { name },
+        } => {
+            let mut store = open_existing(&ws)?;
+            enrol_totp(&ws, &mut store, &name)
+        }
         Command::User {
             command:
                 UserCommand::Add {
                     name,
                     admin,
                     password_stdin,
+                    totp,
                 },
         } => {
             let mut store = open_store(&ws)?;
@@ -401,6 +417,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             if shown {
                 println!("password (shown once, store it now): {password}");
+            }
+            if admin || totp {
+                enrol_totp(&ws, &mut store, &name)?;
             }
             Ok(())
         }
@@ -487,8 +506,41 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
+/// The master key that seals secrets at rest: `GENESIS_MASTER_KEY_FILE`,
+/// or `keys/master.key` in the workspace (created on first use).
+fn master_key(ws: &Path) -> Result<genesis_server::mfa::MasterKey> {
+    let (path, create) = match std::env::var_os("GENESIS_MASTER_KEY_FILE") {
+        Some(p) => (PathBuf::from(p), false),
+        None => (ws.join("keys").join("master.key"), true),
+    };
+    genesis_server::mfa::MasterKey::load(&path, create).map_err(|e| BadInput(e).into())
+}
+
+/// Generates, seals and stores a TOTP secret; prints the enrolment URI once.
+fn enrol_totp(ws: &Path, store: &mut Store, name: &str) -> Result<()> {
+    let master = master_key(ws)?;
+    if let Some(sealed) = store.any_totp()? {
+        master.open(&sealed).map_err(BadInput)?;
+    }
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(|e| anyhow!("no randomness: {e}"))?;
+    store
+        .set_user_totp(name, &master.seal(&secret))
+        .map_err(|e| BadInput(e.to_string()))?;
+    println!(
+        "TOTP for {name} (shown once; add it to an authenticator app, then sign in with its code):\n{}",
+        genesis_server::mfa::otpauth_uri(name, &secret)
+    );
+    Ok(())
+}
+
 /// `genesis serve`: the REST API on `bind` until the process ends.
-fn serve(ws: &Path, bind: std::net::SocketAddr, insecure_http: bool) -> Result<()> {
+fn serve(
+    ws: &Path,
+    bind: std::net::SocketAddr,
+    insecure_http: bool,
+    require_mfa: bool,
+) -> Result<()> {
     if !bind.ip().is_loopback() && !insecure_http {
         return Err(BadInput(format!(
             "{bind} is not a loopback address, and TLS is not available yet: plain HTTP would expose passwords and tokens\nhint: bind to 127.0.0.1 (behind a TLS proxy), or pass --insecure-http on a trusted network"
@@ -496,6 +548,8 @@ fn serve(ws: &Path, bind: std::net::SocketAddr, insecure_http: bool) -> Result<(
         .into());
     }
     let store = open_store(ws)?;
+    let state =
+        genesis_server::AppState::new(store, master_key(ws)?, require_mfa).map_err(BadInput)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)
@@ -508,7 +562,7 @@ fn serve(ws: &Path, bind: std::net::SocketAddr, insecure_http: bool) -> Result<(
         );
         use std::io::Write;
         std::io::stdout().flush()?;
-        genesis_server::serve(listener, genesis_server::AppState::new(store))
+        genesis_server::serve(listener, state)
             .await
             .context("server failed")
     })

@@ -22,6 +22,12 @@ impl Drop for Server {
 }
 
 fn add_user(g: &Genesis, name: &str, admin: bool) -> String {
+    add_user_with_totp(g, name, admin).0
+}
+
+/// Adds a user; returns the password and, for administrators, the TOTP
+/// secret read from the enrolment URI printed once.
+fn add_user_with_totp(g: &Genesis, name: &str, admin: bool) -> (String, Option<Vec<u8>>) {
     let password = format!("{name}-long-password");
     let mut args = vec!["user", "add", name, "--password-stdin"];
     if admin {
@@ -30,12 +36,45 @@ fn add_user(g: &Genesis, name: &str, admin: bool) -> String {
     let mut child = g
         .command(&args)
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    assert!(child.wait().unwrap().success());
-    password
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let secret = text
+        .split("secret=")
+        .nth(1)
+        .map(|rest| base32_decode(rest.split('&').next().unwrap()));
+    (password, secret)
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut buffer, mut bits, mut out) = (0u32, 0, Vec::new());
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {text}"),
+        };
+        buffer = (buffer << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+/// The current TOTP code of `secret` (what the authenticator app shows).
+fn code(secret: &[u8]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("{:06}", genesis_server::mfa::hotp(secret, now / 30))
 }
 
 fn start(g: &Genesis) -> Server {
@@ -100,12 +139,16 @@ fn call(
 }
 
 fn login(s: &Server, user: &str, password: &str) -> String {
+    login_with(s, user, password, None)
+}
+
+fn login_with(s: &Server, user: &str, password: &str, code: Option<String>) -> String {
     let (status, body) = call(
         s,
         "POST",
         "/api/v1/auth/login",
         None,
-        Some(json!({"user": user, "password": password})),
+        Some(json!({"user": user, "password": password, "code": code})),
     );
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().unwrap().to_string()
@@ -138,7 +181,8 @@ goal = "maximize"
 fn roles_tokens_and_ask_tell_over_http() {
     let g = Genesis::new();
     let id = manual_campaign(&g);
-    let admin_pw = add_user(&g, "alice", true);
+    let (admin_pw, admin_totp) = add_user_with_totp(&g, "alice", true);
+    let admin_totp = admin_totp.expect("an administrator is enrolled in TOTP");
     let viewer_pw = add_user(&g, "bob", false);
     let editor_pw = add_user(&g, "carol", false);
     let outsider_pw = add_user(&g, "dave", false);
@@ -165,7 +209,28 @@ fn roles_tokens_and_ask_tell_over_http() {
     let viewer = login(&s, "bob", &viewer_pw);
     let editor = login(&s, "carol", &editor_pw);
     let outsider = login(&s, "dave", &outsider_pw);
-    let admin = login(&s, "alice", &admin_pw);
+    // The administrator needs the second factor.
+    let (status, body) = call(
+        &s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": "alice", "password": admin_pw})),
+    );
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("mfa_required")),
+        "{body}"
+    );
+    let (status, _) = call(
+        &s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": "alice", "password": admin_pw, "code": "000000"})),
+    );
+    assert_eq!(status, 401);
+    let admin = login_with(&s, "alice", &admin_pw, Some(code(&admin_totp)));
 
     // The role matrix: (who, method, path, expected status).
     let ask_one = json!({"count": 1});
@@ -366,4 +431,65 @@ fn plain_http_is_refused_off_loopback() {
     let r = g.run(&["serve", "--bind", "0.0.0.0:0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("TLS"), "{}", r.stderr);
+}
+
+#[test]
+fn totp_secrets_are_sealed_and_a_wrong_master_key_is_refused() {
+    let g = Genesis::new();
+    let (_, secret) = add_user_with_totp(&g, "root", true);
+    let secret = secret.unwrap();
+    // Neither the secret's bytes nor its base32 form are in the database.
+    let db = std::fs::read(g.workspace().join("genesis.db")).unwrap();
+    let b32 = genesis_server::mfa::base32(&secret);
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    for needle in [b32.as_bytes(), hex.as_bytes(), &secret[..]] {
+        assert!(
+            !db.windows(needle.len()).any(|w| w == needle),
+            "secret found in the store"
+        );
+    }
+    // Another master key does not open it: the server refuses to start.
+    let other = g.dir.path().join("other.key");
+    std::fs::write(&other, "ab".repeat(32)).unwrap();
+    let r: common::Run = g
+        .command(&["serve", "--bind", "127.0.0.1:0"])
+        .env("GENESIS_MASTER_KEY_FILE", &other)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("does not open with this master key"),
+        "{}",
+        r.stderr
+    );
+    // --require-mfa: a user without TOTP must enrol first.
+    let pw = add_user(&g, "frank", false);
+    let mut child = g
+        .command(&["serve", "--bind", "127.0.0.1:0", "--require-mfa"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let s = Server { child, base };
+    let (status, body) = call(
+        &s,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"user": "frank", "password": pw})),
+    );
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("mfa_setup_required")),
+        "{body}"
+    );
 }

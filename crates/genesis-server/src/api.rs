@@ -201,6 +201,8 @@ async fn health() -> Json<Value> {
 struct Login {
     user: String,
     password: String,
+    /// The current TOTP code, for enrolled users.
+    code: Option<String>,
 }
 
 async fn login(
@@ -209,9 +211,10 @@ async fn login(
 ) -> ApiResult {
     let Json(body) =
         body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
+    let inner = state.inner.clone();
     with_store(&state, move |store| {
         let now = now_ms();
-        let refused = || err(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong user name or password");
+        let refused = || err(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong user name, password or code");
         let Some(user) = store.user(&body.user)? else {
             // Spend the same time as a real check, so names cannot be probed by timing.
             verify_password(&body.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fDc5N8mGq6QeyEHv3Fn0Q2x2XO7H2n3Y7sGmW7p0g0");
@@ -224,10 +227,39 @@ async fn login(
                 format!("too many failed logins: the account is locked for up to {} minutes", LOCK_MS / 60_000),
             ));
         }
-        if !verify_password(&body.password, &user.password_hash) {
+        let fail = |store: &mut Store| -> Result<(), ApiError> {
             let lock = (user.failed_logins + 1 >= LOCK_AFTER).then_some(now + LOCK_MS);
             store.login_failed(user.id, lock)?;
+            Ok(())
+        };
+        if !verify_password(&body.password, &user.password_hash) {
+            fail(store)?;
             return Err(refused());
+        }
+        // Second factor: a TOTP code from the enrolled secret.
+        match &user.totp_sealed {
+            Some(sealed) => {
+                let Some(code) = body.code.as_deref() else {
+                    return Err(err(StatusCode::UNAUTHORIZED, "mfa_required", "this account needs its TOTP code (`code`)"));
+                };
+                let secret = inner.master.open(sealed).map_err(|e| {
+                    tracing::error!("TOTP secret of {}: {e}", user.name);
+                    err(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                })?;
+                let now_s = (now / 1000) as u64;
+                if !crate::mfa::totp_ok(&secret, code, now_s) {
+                    fail(store)?;
+                    return Err(refused());
+                }
+            }
+            None if user.is_admin || inner.require_mfa => {
+                return Err(err(
+                    StatusCode::UNAUTHORIZED,
+                    "mfa_setup_required",
+                    format!("multi-factor sign-in is required: enrol with `genesis user totp {}`", user.name),
+                ));
+            }
+            None => {}
         }
         store.login_succeeded(user.id)?;
         let token = random_secret("gns_");

@@ -5,12 +5,14 @@
 //! < admin). A campaign in a project the caller cannot see is answered
 //! 404, exactly like one that does not exist.
 //!
-//! First slice of the server issue: accounts, sessions, API tokens, roles,
-//! campaigns and trials, ask/tell. Still to come: TOTP, TLS, encryption at
-//! rest, audit alerts, OpenAPI, the Python client.
+//! First slices of the server issue: accounts with TOTP multi-factor
+//! sign-in (secrets sealed under a master key), sessions, API tokens,
+//! roles, campaigns and trials, ask/tell. Still to come: TLS, encryption of
+//! artifacts at rest, audit alerts, OpenAPI, the Python client.
 
 mod api;
 mod auth;
+pub mod mfa;
 
 pub use api::router;
 pub use auth::{hash_password, random_secret};
@@ -26,15 +28,27 @@ pub struct AppState {
 
 struct Inner {
     store: Mutex<Store>,
+    /// Opens the sealed TOTP secrets.
+    master: mfa::MasterKey,
+    /// Every user must sign in with a TOTP code (administrators always do).
+    require_mfa: bool,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> Self {
-        AppState {
+    /// The state of a server; refuses a master key that does not open the
+    /// secrets already sealed in the store (a wrong key must not start a
+    /// server that then locks everyone out).
+    pub fn new(store: Store, master: mfa::MasterKey, require_mfa: bool) -> Result<Self, String> {
+        if let Some(sealed) = store.any_totp().map_err(|e| e.to_string())? {
+            master.open(&sealed)?;
+        }
+        Ok(AppState {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
+                master,
+                require_mfa,
             }),
-        }
+        })
     }
 }
 

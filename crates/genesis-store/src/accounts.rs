@@ -45,6 +45,8 @@ pub struct User {
     pub is_admin: bool,
     pub failed_logins: u32,
     pub locked_until: Option<i64>,
+    /// The TOTP secret sealed under the master key, once enrolled.
+    pub totp_sealed: Option<String>,
 }
 
 /// Who a request acts as, once its credential is checked: the user, and
@@ -88,7 +90,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, name, password_hash, is_admin, failed_logins, locked_until FROM users WHERE name = ?1",
+                "SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users WHERE name = ?1",
                 [name],
                 |r| {
                     Ok(User {
@@ -98,8 +100,34 @@ impl Store {
                         is_admin: r.get(3)?,
                         failed_logins: r.get::<_, i64>(4)? as u32,
                         locked_until: r.get(5)?,
+                        totp_sealed: r.get(6)?,
                     })
                 },
+            )
+            .optional()?)
+    }
+
+    /// Enrols a user's TOTP secret, sealed by the caller.
+    pub fn set_user_totp(&mut self, name: &str, sealed: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE users SET totp_sealed = ?2 WHERE name = ?1",
+            params![name, sealed],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user `{name}`")));
+        }
+        Ok(())
+    }
+
+    /// One sealed TOTP secret, if any user has enrolled (to check that the
+    /// master key opens them before a server starts).
+    pub fn any_totp(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT totp_sealed FROM users WHERE totp_sealed IS NOT NULL LIMIT 1",
+                [],
+                |r| r.get(0),
             )
             .optional()?)
     }

@@ -104,6 +104,8 @@ const MIGRATIONS: &[&str] = &[
         created_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL
     );",
+    // 5: TOTP secrets, sealed under the server's master key (never plain).
+    "ALTER TABLE users ADD COLUMN totp_sealed TEXT;",
 ];
 
 /// The schema version this build writes (the number of migrations).
