@@ -122,9 +122,19 @@ enum Command {
         /// Address to listen on; port 0 picks a free one (printed).
         #[arg(long, default_value = "127.0.0.1:8600")]
         bind: std::net::SocketAddr,
-        /// Allow plain HTTP on a non-loopback address (TLS is not built yet).
+        /// Allow plain HTTP on a non-loopback address (prefer TLS).
         #[arg(long)]
         insecure_http: bool,
+        /// TLS certificate chain (PEM); with --tls-key.
+        #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// TLS with a self-signed certificate kept in WORKSPACE/tls/ (clients
+        /// must trust WORKSPACE/tls/self-signed.pem).
+        #[arg(long)]
+        tls_self_signed: bool,
         /// Every user must sign in with a TOTP code (administrators always must).
         #[arg(long)]
         require_mfa: bool,
@@ -373,7 +383,17 @@ fn dispatch(cli: Cli) -> Result<()> {
             bind,
             insecure_http,
             require_mfa,
-        } => serve(&ws, bind, insecure_http, require_mfa),
+            tls_cert,
+            tls_key,
+            tls_self_signed,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(c), Some(k)) => Some(read_tls(&c, &k)?),
+                _ if tls_self_signed => Some(self_signed_tls(&ws)?),
+                _ => None,
+            };
+            serve(&ws, bind, insecure_http, require_mfa, tls)
+        }
         Command::User {
             command: UserCommand::Totp { name },
         } => {
@@ -534,16 +554,53 @@ fn enrol_totp(ws: &Path, store: &mut Store, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// PEM certificate chain and key from files.
+fn read_tls(cert: &Path, key: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))
+    };
+    Ok((read(cert)?, read(key)?))
+}
+
+/// The workspace's self-signed certificate (for localhost and 127.0.0.1),
+/// made on first use: `tls/self-signed.pem` and `tls/self-signed.key` (0600).
+fn self_signed_tls(ws: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = ws.join("tls");
+    let (cert, key) = (dir.join("self-signed.pem"), dir.join("self-signed.key"));
+    if !cert.exists() || !key.exists() {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let (c, k) = genesis_server::self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+            .map_err(|e| anyhow!("cannot make a certificate: {e}"))?;
+        let _ = std::fs::remove_file(&key);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, k.as_bytes()))
+            .with_context(|| format!("cannot write {}", key.display()))?;
+        write_atomically(&cert, c.as_bytes())?;
+    }
+    eprintln!(
+        "TLS: self-signed certificate {} (clients must trust it)",
+        cert.display()
+    );
+    read_tls(&cert, &key)
+}
+
 /// `genesis serve`: the REST API on `bind` until the process ends.
 fn serve(
     ws: &Path,
     bind: std::net::SocketAddr,
     insecure_http: bool,
     require_mfa: bool,
+    tls: Option<(Vec<u8>, Vec<u8>)>,
 ) -> Result<()> {
-    if !bind.ip().is_loopback() && !insecure_http {
+    if !bind.ip().is_loopback() && !insecure_http && tls.is_none() {
         return Err(BadInput(format!(
-            "{bind} is not a loopback address, and TLS is not available yet: plain HTTP would expose passwords and tokens\nhint: bind to 127.0.0.1 (behind a TLS proxy), or pass --insecure-http on a trusted network"
+            "{bind} is not a loopback address: plain HTTP would expose passwords and tokens\nhint: add TLS (--tls-cert/--tls-key, or --tls-self-signed), bind to 127.0.0.1 behind a TLS proxy, or pass --insecure-http on a trusted network"
         ))
         .into());
     }
@@ -552,6 +609,21 @@ fn serve(
         genesis_server::AppState::new(store, master_key(ws)?, require_mfa).map_err(BadInput)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        use std::io::Write;
+        if let Some((cert, key)) = tls {
+            let listener = std::net::TcpListener::bind(bind)
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            listener.set_nonblocking(true)?;
+            let addr = listener.local_addr()?;
+            println!(
+                "genesis serve: listening on https://{addr} (workspace {})",
+                ws.display()
+            );
+            std::io::stdout().flush()?;
+            return genesis_server::serve_tls(listener, cert, key, state)
+                .await
+                .context("server failed (TLS)");
+        }
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
@@ -560,7 +632,6 @@ fn serve(
             "genesis serve: listening on http://{addr} (workspace {})",
             ws.display()
         );
-        use std::io::Write;
         std::io::stdout().flush()?;
         genesis_server::serve(listener, state)
             .await

@@ -493,3 +493,64 @@ fn totp_secrets_are_sealed_and_a_wrong_master_key_is_refused() {
         "{body}"
     );
 }
+
+#[test]
+fn tls_with_a_self_signed_certificate() {
+    let g = Genesis::new();
+    // Off loopback is fine with TLS.
+    let mut child = g
+        .command(&["serve", "--bind", "0.0.0.0:0", "--tls-self-signed"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("https://0.0.0.0:"))
+        .unwrap_or_else(|| panic!("not an https line: {line}"))
+        .to_string();
+    let _server = Server {
+        child,
+        base: String::new(),
+    };
+    let cert = g.workspace().join("tls/self-signed.pem");
+    use std::os::unix::fs::PermissionsExt;
+    let key_mode = std::fs::metadata(g.workspace().join("tls/self-signed.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+    // A client that trusts the certificate talks to it; one that does not,
+    // and a plain-HTTP client, get nowhere.
+    let script = format!(
+        r#"
+import ssl, urllib.request
+ok = ssl.create_default_context(cafile={cert:?})
+print(urllib.request.urlopen("https://127.0.0.1:{port}/api/v1/health", context=ok).read().decode())
+for url, ctx in [("https://127.0.0.1:{port}/api/v1/health", None), ("http://127.0.0.1:{port}/api/v1/health", None)]:
+    try:
+        urllib.request.urlopen(url, context=ctx, timeout=5)
+        print("UNEXPECTED", url)
+    except Exception as e:
+        print("refused", type(e).__name__)
+"#,
+        cert = cert.display().to_string()
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"status\":\"ok\""),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.matches("refused").count(), 2, "{text}");
+    assert!(!text.contains("UNEXPECTED"), "{text}");
+}

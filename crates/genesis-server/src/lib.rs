@@ -56,3 +56,25 @@ impl AppState {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
 }
+
+/// Serves `state` over TLS (rustls with ring) on `listener`, with the PEM
+/// certificate chain and private key given.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    cert_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+    state: AppState,
+) -> std::io::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .serve(router(state).into_make_service())
+        .await
+}
+
+/// A self-signed certificate for `names` (host names or IP addresses):
+/// (certificate PEM, private key PEM).
+pub fn self_signed(names: Vec<String>) -> Result<(String, String), String> {
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
+    Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
+}
