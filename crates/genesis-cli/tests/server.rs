@@ -369,6 +369,27 @@ fn roles_tokens_and_ask_tell_over_http() {
     );
     assert_eq!(call(&s, "GET", &campaign, Some(&viewer), None).0, 401);
 
+    // Verify and PROV-JSON over the API, for viewers; not for outsiders.
+    let (status, v) = call(&s, "GET", &format!("{campaign}/verify"), Some(&admin), None);
+    assert_eq!((status, v["ok"].clone()), (200, json!(true)), "{v}");
+    let (status, prov) = call(&s, "GET", &format!("{campaign}/prov"), Some(&admin), None);
+    assert_eq!(status, 200);
+    assert!(
+        prov["prefix"]["genesis"].is_string() && prov["activity"].is_object(),
+        "{prov}"
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            &format!("{campaign}/verify"),
+            Some(&outsider),
+            None
+        )
+        .0,
+        404
+    );
+
     // What the robot told is in the signed record.
     let v = g.run(&["verify", &id, "--json"]).ok().json();
     assert_eq!(v["ok"], true, "{v}");

@@ -188,6 +188,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/campaigns", get(list_campaigns))
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/campaigns/{id}/trials", get(list_trials))
+        .route("/api/v1/campaigns/{id}/verify", get(verify))
+        .route("/api/v1/campaigns/{id}/prov", get(prov))
         .route("/api/v1/campaigns/{id}/ask", post(ask))
         .route("/api/v1/campaigns/{id}/tell", post(tell))
         .with_state(state)
@@ -374,6 +376,51 @@ async fn list_trials(
         let c = campaign_for(store, &who, &id, Role::Viewer)?;
         let trials: Vec<Value> = store.trials(&c.id)?.iter().map(trial_json).collect();
         Ok(Json(json!({ "campaign": c.id, "trials": trials })))
+    })
+    .await
+}
+
+/// The provenance check of `genesis verify`, with the server's key.
+async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let credential = bearer(&headers);
+    with_store(&state, move |store| {
+        let who = principal(store, credential.as_deref())?;
+        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+        let key = store.public_key();
+        let v = store.verify(&c.id, &key)?;
+        Ok(Json(json!({
+            "campaign": c.id, "ok": v.broken.is_none(), "events": v.events, "trials": v.trials,
+            "artifacts": v.artifacts, "head": v.head.map(|h| h.hex()), "key_fingerprint": key.fingerprint(),
+            "broken": v.broken.map(|b| json!({"record": b.record, "check": b.what, "expected": b.expected, "found": b.found})),
+        })))
+    })
+    .await
+}
+
+/// The campaign's W3C PROV-JSON document (refused if the record is broken).
+async fn prov(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let credential = bearer(&headers);
+    with_store(&state, move |store| {
+        let who = principal(store, credential.as_deref())?;
+        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+        let key = store.public_key();
+        let sealed = store.events(&c.id)?;
+        let events = genesis_prov::check_chain(&c.id, &sealed, &key).map_err(|b| {
+            err(
+                StatusCode::CONFLICT,
+                "record_broken",
+                format!("the record does not verify: {b}"),
+            )
+        })?;
+        Ok(Json(genesis_prov::prov_json(&sealed, &events, &key.hex())))
     })
     .await
 }
