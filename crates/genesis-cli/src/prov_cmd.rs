@@ -47,19 +47,9 @@ pub fn verify(
 }
 
 fn verification_json(name: &str, v: &Verification, key: &PublicKey) -> serde_json::Value {
-    json!({
-        "campaign": v.campaign,
-        "name": name,
-        "ok": v.broken.is_none(),
-        "events": v.events,
-        "trials": v.trials,
-        "artifacts": v.artifacts,
-        "head": v.head.map(|h| h.hex()),
-        "key_fingerprint": key.fingerprint(),
-        "broken": v.broken.as_ref().map(|b| json!({
-            "record": b.record, "check": b.what, "expected": b.expected, "found": b.found,
-        })),
-    })
+    let mut doc = v.to_json(key);
+    doc["name"] = json!(name);
+    doc
 }
 
 fn print_verification(name: &str, v: &Verification, key: &PublicKey) {

@@ -78,9 +78,15 @@ fn code(secret: &[u8]) -> String {
 }
 
 fn start(g: &Genesis) -> Server {
+    start_with(g, &["--bind", "127.0.0.1:0"])
+}
+
+/// `genesis serve ARGS`; `base` is the URL from its "listening on" line.
+fn start_with(g: &Genesis, args: &[&str]) -> Server {
     let mut child = g
-        .command(&["serve", "--bind", "127.0.0.1:0"])
+        .command(&[&["serve"], args].concat())
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -89,8 +95,8 @@ fn start(g: &Genesis) -> Server {
         .unwrap();
     let url = line
         .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("listening line")
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .unwrap_or_else(|| panic!("not a listening line: {line}"))
         .to_string();
     Server { child, base: url }
 }
@@ -486,21 +492,7 @@ fn totp_secrets_are_sealed_and_a_wrong_master_key_is_refused() {
     );
     // --require-mfa: a user without TOTP must enrol first.
     let pw = add_user(&g, "frank", false);
-    let mut child = g
-        .command(&["serve", "--bind", "127.0.0.1:0", "--require-mfa"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
-    let s = Server { child, base };
+    let s = start_with(&g, &["--bind", "127.0.0.1:0", "--require-mfa"]);
     let (status, body) = call(
         &s,
         "POST",
@@ -519,25 +511,12 @@ fn totp_secrets_are_sealed_and_a_wrong_master_key_is_refused() {
 fn tls_with_a_self_signed_certificate() {
     let g = Genesis::new();
     // Off loopback is fine with TLS.
-    let mut child = g
-        .command(&["serve", "--bind", "0.0.0.0:0", "--tls-self-signed"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("https://0.0.0.0:"))
-        .unwrap_or_else(|| panic!("not an https line: {line}"))
+    let server = start_with(&g, &["--bind", "0.0.0.0:0", "--tls-self-signed"]);
+    let port = server
+        .base
+        .strip_prefix("https://0.0.0.0:")
+        .unwrap_or_else(|| panic!("not https: {}", server.base))
         .to_string();
-    let _server = Server {
-        child,
-        base: String::new(),
-    };
     let cert = g.workspace().join("tls/self-signed.pem");
     use std::os::unix::fs::PermissionsExt;
     let key_mode = std::fs::metadata(g.workspace().join("tls/self-signed.key"))

@@ -30,6 +30,27 @@ pub enum Reporter {
     Tell,
 }
 
+impl Reporter {
+    /// The name used in the record and the exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reporter::Executor => "executor",
+            Reporter::Tell => "tell",
+        }
+    }
+}
+
+/// The end of a trial, completed (`outputs`) or failed (`reason`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Finish<'a> {
+    pub trial: u64,
+    pub outputs: Option<&'a Outputs>,
+    pub reason: Option<&'a str>,
+    pub artifacts: &'a [ArtifactRef],
+    pub reported_by: Reporter,
+    pub execution: Option<&'a serde_json::Value>,
+}
+
 /// One state change. Serialised as JSON with a `kind` tag, which is the
 /// exact text that is hashed and signed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,14 +148,47 @@ impl Event {
         }
     }
 
+    /// How a trial ended, if this event ends one: completed and failed
+    /// trials read alike for lineage and export.
+    pub fn finish(&self) -> Option<Finish<'_>> {
+        match self {
+            Event::TrialCompleted {
+                trial,
+                outputs,
+                artifacts,
+                reported_by,
+                execution,
+            } => Some(Finish {
+                trial: *trial,
+                outputs: Some(outputs),
+                reason: None,
+                artifacts,
+                reported_by: *reported_by,
+                execution: execution.as_ref(),
+            }),
+            Event::TrialFailed {
+                trial,
+                reason,
+                artifacts,
+                reported_by,
+                execution,
+            } => Some(Finish {
+                trial: *trial,
+                outputs: None,
+                reason: Some(reason),
+                artifacts,
+                reported_by: *reported_by,
+                execution: execution.as_ref(),
+            }),
+            _ => None,
+        }
+    }
+
     /// Files the event refers to.
     pub fn artifacts(&self) -> Vec<&ArtifactRef> {
         match self {
             Event::CampaignCreated { source, .. } => vec![source],
-            Event::TrialCompleted { artifacts, .. } | Event::TrialFailed { artifacts, .. } => {
-                artifacts.iter().collect()
-            }
-            _ => vec![],
+            e => e.finish().map_or(vec![], |f| f.artifacts.iter().collect()),
         }
     }
 

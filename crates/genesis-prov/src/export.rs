@@ -193,7 +193,8 @@ pub fn prov_json(sealed: &[SealedEvent], events: &[Event], public_key: &str) -> 
             }
             _ => {}
         }
-        if let Some((trial, reported_by, artifacts)) = finish_of(e) {
+        if let Some(f) = e.finish() {
+            let (trial, reported_by, artifacts) = (f.trial, f.reported_by, f.artifacts);
             finished.push(trial);
             let run = p(&format!("run-{trial}"));
             let inputs = p(&format!("inputs-{trial}"));
@@ -202,19 +203,13 @@ pub fn prov_json(sealed: &[SealedEvent], events: &[Event], public_key: &str) -> 
                 "prov:startTime": start, "prov:endTime": at,
                 "prov:type": typed("genesis:TrialRun"),
                 "genesis:attempts": attempts.get(&trial).copied().unwrap_or(1),
-                "genesis:reportedBy": match reported_by { Reporter::Executor => "executor", Reporter::Tell => "tell" },
+                "genesis:reportedBy": reported_by.as_str(),
                 "genesis:eventHash": s.hash.hex(),
             });
-            if let Event::TrialFailed { reason, .. } = e {
+            if let Some(reason) = f.reason {
                 run_attrs["genesis:failureReason"] = json!(reason);
             }
-            if let Event::TrialCompleted {
-                execution: Some(x), ..
-            }
-            | Event::TrialFailed {
-                execution: Some(x), ..
-            } = e
-            {
+            if let Some(x) = f.execution {
                 run_attrs["genesis:execution"] = json!(x.to_string());
             }
             doc.add("activity", run.clone(), run_attrs);
@@ -230,7 +225,7 @@ pub fn prov_json(sealed: &[SealedEvent], events: &[Event], public_key: &str) -> 
                 "wasAssociatedWith",
                 json!({ "prov:activity": run, "prov:agent": agent }),
             );
-            if let Some(outputs) = outputs_of(e) {
+            if let Some(outputs) = f.outputs {
                 let ent = p(&format!("outputs-{trial}"));
                 let mut attrs = Map::new();
                 attrs.insert("prov:type".into(), typed("genesis:Outputs"));
@@ -280,31 +275,6 @@ pub fn prov_json(sealed: &[SealedEvent], events: &[Event], public_key: &str) -> 
         out.insert(k, v);
     }
     Json::Object(out)
-}
-
-fn outputs_of(e: &Event) -> Option<&genesis_core::Outputs> {
-    match e {
-        Event::TrialCompleted { outputs, .. } => Some(outputs),
-        _ => None,
-    }
-}
-
-fn finish_of(e: &Event) -> Option<(u64, Reporter, &[crate::ArtifactRef])> {
-    match e {
-        Event::TrialCompleted {
-            trial,
-            artifacts,
-            reported_by,
-            ..
-        }
-        | Event::TrialFailed {
-            trial,
-            artifacts,
-            reported_by,
-            ..
-        } => Some((*trial, *reported_by, artifacts)),
-        _ => None,
-    }
 }
 
 /// What a file in an RO-Crate is to the run.

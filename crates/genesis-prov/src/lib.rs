@@ -23,7 +23,7 @@ mod time;
 
 pub use chain::{Broken, GENESIS_PREV, SealedEvent, check_chain, event_hash, seal};
 pub use digest::{Digest, DigestParseError, digest};
-pub use event::{ArtifactRef, Event, Reporter, Versioned};
+pub use event::{ArtifactRef, Event, Finish, Reporter, Versioned};
 pub use export::{CrateFile, CrateRole, GENESIS_NS, prov_json, ro_crate_metadata};
 pub use lineage::{Lineage, LineageNode, lineage};
 pub use sign::{PublicKey, Signer, SignerError};

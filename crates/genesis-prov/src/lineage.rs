@@ -152,59 +152,35 @@ pub fn lineage(sealed: &[SealedEvent], events: &[Event], trial: u64) -> Option<L
                     l.status = "pending".into();
                 }
             }
-            Event::TrialCompleted {
-                trial: t,
-                outputs,
-                artifacts,
-                reported_by,
-                execution,
-            } => {
-                if *t == trial
-                    && let Some(l) = out.as_mut()
-                {
-                    l.status = "completed".into();
-                    l.outputs = Some(outputs.clone());
-                    l.result = Some(result(s, *reported_by, artifacts, execution));
-                }
-                finished_before.push(*t);
-            }
-            Event::TrialFailed {
-                trial: t,
-                reason,
-                artifacts,
-                reported_by,
-                execution,
-            } => {
-                if *t == trial
-                    && let Some(l) = out.as_mut()
-                {
-                    l.status = "failed".into();
-                    l.failure_reason = Some(reason.clone());
-                    l.result = Some(result(s, *reported_by, artifacts, execution));
-                }
-                finished_before.push(*t);
-            }
             _ => {}
+        }
+        if let Some(f) = e.finish() {
+            if f.trial == trial
+                && let Some(l) = out.as_mut()
+            {
+                l.status = if f.outputs.is_some() {
+                    "completed"
+                } else {
+                    "failed"
+                }
+                .into();
+                l.outputs = f.outputs.cloned();
+                l.failure_reason = f.reason.map(str::to_string);
+                l.result = Some(result(s, &f));
+            }
+            finished_before.push(f.trial);
         }
     }
     out
 }
 
-fn result(
-    s: &SealedEvent,
-    by: crate::Reporter,
-    artifacts: &[ArtifactRef],
-    execution: &Option<serde_json::Value>,
-) -> ResultRecord {
+fn result(s: &SealedEvent, f: &crate::Finish<'_>) -> ResultRecord {
     ResultRecord {
         event: s.seq,
         at: rfc3339_ms(s.at_ms),
-        reported_by: match by {
-            crate::Reporter::Executor => "executor".into(),
-            crate::Reporter::Tell => "tell".into(),
-        },
-        artifacts: artifacts.to_vec(),
-        execution: execution.clone(),
+        reported_by: f.reported_by.as_str().into(),
+        artifacts: f.artifacts.to_vec(),
+        execution: f.execution.cloned(),
         event_hash: s.hash.hex(),
     }
 }

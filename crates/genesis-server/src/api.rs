@@ -158,6 +158,24 @@ fn campaign_for(
     Ok(c)
 }
 
+/// The common shape of the campaign routes: the caller's credential, then
+/// the campaign if they have `needed` in its project, then `f`.
+async fn on_campaign(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: String,
+    needed: Role,
+    f: impl FnOnce(&mut Store, CampaignRecord) -> ApiResult + Send + 'static,
+) -> ApiResult {
+    let credential = bearer(headers);
+    with_store(state, move |store| {
+        let who = principal(store, credential.as_deref())?;
+        let c = campaign_for(store, &who, &id, needed)?;
+        f(store, c)
+    })
+    .await
+}
+
 fn campaign_json(c: &CampaignRecord, store: &Store) -> Result<Value, ApiError> {
     let counts = store.counts(&c.id)?;
     Ok(json!({
@@ -356,10 +374,7 @@ async fn get_campaign(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
         Ok(Json(campaign_json(&c, store)?))
     })
     .await
@@ -370,10 +385,7 @@ async fn list_trials(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
         let trials: Vec<Value> = store.trials(&c.id)?.iter().map(trial_json).collect();
         Ok(Json(json!({ "campaign": c.id, "trials": trials })))
     })
@@ -386,17 +398,9 @@ async fn verify(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
         let key = store.public_key();
-        let v = store.verify(&c.id, &key)?;
-        Ok(Json(json!({
-            "campaign": c.id, "ok": v.broken.is_none(), "events": v.events, "trials": v.trials,
-            "artifacts": v.artifacts, "head": v.head.map(|h| h.hex()), "key_fingerprint": key.fingerprint(),
-            "broken": v.broken.map(|b| json!({"record": b.record, "check": b.what, "expected": b.expected, "found": b.found})),
-        })))
+        Ok(Json(store.verify(&c.id, &key)?.to_json(&key)))
     })
     .await
 }
@@ -407,10 +411,7 @@ async fn prov(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Viewer)?;
+    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
         let key = store.public_key();
         let sealed = store.events(&c.id)?;
         let events = genesis_prov::check_chain(&c.id, &sealed, &key).map_err(|b| {
@@ -456,10 +457,7 @@ async fn ask(
     Path(id): Path<String>,
     body: Result<Json<Ask>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Editor)?;
+    on_campaign(&state, &headers, id, Role::Editor, move |store, c| {
         let Json(body) = body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
         let count = body.count.unwrap_or(1);
         if count == 0 || count > 1000 {
@@ -491,10 +489,7 @@ async fn tell(
     Path(id): Path<String>,
     body: Result<Json<Tell>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, Role::Editor)?;
+    on_campaign(&state, &headers, id, Role::Editor, move |store, c| {
         let Json(body) =
             body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
         let mut results = Vec::with_capacity(body.results.len());

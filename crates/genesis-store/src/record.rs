@@ -125,6 +125,24 @@ pub struct Verification {
     pub broken: Option<Broken>,
 }
 
+impl Verification {
+    /// The outcome as JSON (`genesis verify --json`, the server's verify route).
+    pub fn to_json(&self, key: &PublicKey) -> serde_json::Value {
+        serde_json::json!({
+            "campaign": self.campaign,
+            "ok": self.broken.is_none(),
+            "events": self.events,
+            "trials": self.trials,
+            "artifacts": self.artifacts,
+            "head": self.head.map(|h| h.hex()),
+            "key_fingerprint": key.fingerprint(),
+            "broken": self.broken.as_ref().map(|b| serde_json::json!({
+                "record": b.record, "check": b.what, "expected": b.expected, "found": b.found,
+            })),
+        })
+    }
+}
+
 /// Checks a chain and the files it names: hashes, links, signatures, the
 /// transitions it implies, and that every artifact exists with its hash.
 /// Used for a workspace and for an exported crate alike.
