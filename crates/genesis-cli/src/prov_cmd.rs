@@ -4,8 +4,7 @@
 use crate::{BadInput, output};
 use anyhow::{Context, Result, anyhow};
 use genesis_prov::{
-    CrateFile, CrateRole, PublicKey, SealedEvent, check_chain, digest, lineage, prov_json,
-    ro_crate_metadata,
+    CrateFile, CrateRole, PublicKey, SealedEvent, digest, lineage, prov_json, ro_crate_metadata,
 };
 use genesis_store::{CampaignRecord, Store, Verification};
 use serde_json::json;
@@ -91,18 +90,15 @@ fn checked(
     store: &Store,
     record: &CampaignRecord,
 ) -> Result<(Vec<SealedEvent>, Vec<genesis_prov::Event>)> {
-    let key = store.public_key();
-    let v = store.verify(&record.id, &key)?;
-    if let Some(b) = v.broken {
-        return Err(anyhow!(
-            "the record of campaign {} does not verify: {b}\nhint: `genesis verify {}` shows the details",
-            record.id,
-            record.id
-        ));
-    }
-    let sealed = store.events(&record.id)?;
-    let events = check_chain(&record.id, &sealed, &key).map_err(|b| anyhow!("{b}"))?;
-    Ok((sealed, events))
+    store
+        .verified_events(&record.id, &store.public_key())?
+        .map_err(|b| {
+            anyhow!(
+                "the record of campaign {} does not verify: {b}\nhint: `genesis verify {}` shows the details",
+                record.id,
+                record.id
+            )
+        })
 }
 
 /// `genesis lineage ID TRIAL`.

@@ -751,16 +751,12 @@ pub fn replay(
     tolerance: Tolerance,
 ) -> Result<Replay, EngineError> {
     let key = store.public_key();
-    let check = store.verify(&campaign.id, &key)?;
-    if let Some(b) = check.broken {
-        return Err(EngineError::Rejected(format!(
+    let (_, events) = store.verified_events(&campaign.id, &key)?.map_err(|b| {
+        EngineError::Rejected(format!(
             "the record of campaign {} does not verify ({b}); replay refused",
             campaign.id
-        )));
-    }
-    let sealed = store.events(&campaign.id)?;
-    let events = genesis_prov::check_chain(&campaign.id, &sealed, &key)
-        .map_err(|b| EngineError::Rejected(b.to_string()))?;
+        ))
+    })?;
     let state = genesis_prov::replay_state(&campaign.id, &events)
         .map_err(|b| EngineError::Rejected(b.to_string()))?;
     let trial = state.trials.get(&index).ok_or_else(|| {

@@ -413,8 +413,7 @@ async fn prov(
 ) -> ApiResult {
     on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
         let key = store.public_key();
-        let sealed = store.events(&c.id)?;
-        let events = genesis_prov::check_chain(&c.id, &sealed, &key).map_err(|b| {
+        let (sealed, events) = store.verified_events(&c.id, &key)?.map_err(|b| {
             err(
                 StatusCode::CONFLICT,
                 "record_broken",

@@ -18,7 +18,7 @@ mod schema;
 
 pub use accounts::{Principal, Role, User, token_hash};
 pub use artifacts::ArtifactProblem;
-pub use record::{Verification, verify_events};
+pub use record::{CheckedEvents, Verification, verify_events};
 pub use schema::SCHEMA_VERSION;
 
 use artifacts::Artifacts;

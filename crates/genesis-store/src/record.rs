@@ -112,6 +112,9 @@ pub(crate) fn finished(
     }
 }
 
+/// A campaign's record: its stored events and the same events decoded.
+pub type CheckedEvents = (Vec<SealedEvent>, Vec<Event>);
+
 /// The outcome of verifying one campaign.
 #[derive(Clone, Debug)]
 pub struct Verification {
@@ -261,6 +264,25 @@ impl Store {
     /// rows say exactly what the chain implies. Store errors are `Err`;
     /// a failed check is `Ok` with `broken` set.
     pub fn verify(&self, campaign_id: &str, key: &PublicKey) -> Result<Verification> {
+        Ok(self.check(campaign_id, key)?.0)
+    }
+
+    /// The campaign's events, read and decoded once, if the whole record
+    /// verifies (as [`Store::verify`]); else the first broken record. For
+    /// what must not run on a tampered record: lineage, exports, replay.
+    pub fn verified_events(
+        &self,
+        campaign_id: &str,
+        key: &PublicKey,
+    ) -> Result<std::result::Result<CheckedEvents, Broken>> {
+        Ok(match self.check(campaign_id, key)? {
+            (v, _) if v.broken.is_some() => Err(v.broken.expect("checked")),
+            (_, events) => Ok(events),
+        })
+    }
+
+    /// [`Store::verify`], also handing back the events it read and decoded.
+    fn check(&self, campaign_id: &str, key: &PublicKey) -> Result<(Verification, CheckedEvents)> {
         let campaign = self.campaign(campaign_id)?;
         let id = campaign.id.clone();
         let sealed = self.events(&id)?;
@@ -279,14 +301,14 @@ impl Store {
                 "a signed event chain",
                 "no events (created before provenance was recorded, or deleted)",
             ));
-            return Ok(v);
+            return Ok((v, (sealed, Vec::new())));
         }
         let (events, artifacts) =
             match verify_events(&id, &sealed, key, &|h| self.artifacts.get(h).map(|_| ())) {
                 Ok(x) => x,
                 Err(b) => {
                     v.broken = Some(b);
-                    return Ok(v);
+                    return Ok((v, (sealed, Vec::new())));
                 }
             };
         v.artifacts = artifacts;
@@ -327,7 +349,7 @@ impl Store {
             ];
             if let Some((what, e, f)) = checks.into_iter().find(|(_, e, f)| e != f) {
                 v.broken = Some(broken(row, what, e, f));
-                return Ok(v);
+                return Ok((v, (sealed, events)));
             }
         }
         // Every trial row against the chain, and the chain against the rows.
@@ -336,7 +358,7 @@ impl Store {
         for row in &rows {
             if let Some(b) = compare_trial(&id, row, expected.trials.get(&row.index)) {
                 v.broken = Some(b);
-                return Ok(v);
+                return Ok((v, (sealed, events)));
             }
         }
         if let Some((idx, _)) = expected
@@ -351,7 +373,7 @@ impl Store {
                 "no row (deleted)",
             ));
         }
-        Ok(v)
+        Ok((v, (sealed, events)))
     }
 }
 
