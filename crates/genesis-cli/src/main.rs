@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failure of the run itself (store, planner),
 //! 2 bad input (campaign file, arguments, unknown names).
 
+mod audit_cmd;
 mod ask_tell;
 mod output;
 mod popcon_cmd;
@@ -138,6 +139,31 @@ enum Command {
         /// Every user must sign in with a TOTP code (administrators always must).
         #[arg(long)]
         require_mfa: bool,
+        /// Let campaigns submitted over the API run programs on this machine
+        /// (`twin.command`) or read its environment (`twin.auth_env`).
+        #[arg(long)]
+        allow_programs: bool,
+    },
+    /// The server's audit alerts (failed-login bursts, tokens used from new
+    /// addresses, large exports, bursts of refused requests).
+    Alerts {
+        /// How many of the latest to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The server's audit log (latest entries) and a check of its hash chain.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the keys that encrypt the workspace at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Manage server users.
     User {
@@ -221,10 +247,18 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Replace the master key with a fresh one and rewrap the data key
+    /// under it (artifacts and secrets stay as they are). The new key is
+    /// written where the current one is read from.
+    Rotate,
+}
+
+#[derive(Subcommand)]
 enum ProjectCommand {
     /// Create a project.
     Add { name: String },
-    /// Give USER the ROLE (viewer, editor, admin) in PROJECT.
+    /// Give USER the ROLE (viewer, editor, owner) in PROJECT.
     Grant {
         project: String,
         user: String,
@@ -386,19 +420,53 @@ fn dispatch(cli: Cli) -> Result<()> {
             tls_cert,
             tls_key,
             tls_self_signed,
+            allow_programs,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(c), Some(k)) => Some(read_tls(&c, &k)?),
                 _ if tls_self_signed => Some(self_signed_tls(&ws)?),
                 _ => None,
             };
-            serve(&ws, bind, insecure_http, require_mfa, tls)
+            if !bind.ip().is_loopback() && !insecure_http && tls.is_none() {
+                return Err(BadInput(format!(
+                    "{bind} is not a loopback address: plain HTTP would expose passwords and tokens\nhint: add TLS (--tls-cert/--tls-key, or --tls-self-signed), bind to 127.0.0.1 behind a TLS proxy, or pass --insecure-http on a trusted network"
+                ))
+                .into());
+            }
+            std::fs::create_dir_all(&ws)
+                .with_context(|| format!("cannot create workspace {}", ws.display()))?;
+            let workspace = std::fs::canonicalize(&ws).unwrap_or_else(|_| ws.clone());
+            let config = genesis_server::ServerConfig {
+                db_path: db_path(&workspace),
+                master: master_key(&workspace)?,
+                workspace,
+                require_mfa,
+                allow_programs,
+                genesis_bin: std::env::current_exe().context("cannot find the genesis binary")?,
+                thresholds: genesis_store::Thresholds::default(),
+            };
+            serve(config, bind, tls)
+        }
+        Command::Alerts { limit, json } => audit_cmd::alerts(&open_existing(&ws)?, limit, json),
+        Command::Audit { limit, json } => audit_cmd::audit(&open_existing(&ws)?, limit, json),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let store = open_existing(&ws)?;
+            let new = store
+                .rotate_master_key(&master_key(&ws)?)
+                .map_err(|e| BadInput(e.to_string()))?;
+            println!(
+                "new master key written to {} (the data key is rewrapped; nothing else changed)\nback it up now: without it the artifacts and TOTP secrets cannot be read",
+                new.path().display()
+            );
+            Ok(())
         }
         Command::User {
             command: UserCommand::Totp { name },
         } => {
             let mut store = open_existing(&ws)?;
-            enrol_totp(&ws, &mut store, &name)
+            enrol_totp(&mut store, &name)
         }
         Command::User {
             command:
@@ -417,10 +485,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             } else {
                 (genesis_server::random_secret(""), true)
             };
-            if password.len() < 12 {
-                return Err(
-                    BadInput("the password must have at least 12 characters".into()).into(),
-                );
+            if password.chars().count() < genesis_server::MIN_PASSWORD {
+                return Err(BadInput(format!(
+                    "the password must have at least {} characters",
+                    genesis_server::MIN_PASSWORD
+                ))
+                .into());
             }
             if store.user(&name)?.is_some() {
                 return Err(BadInput(format!("user `{name}` exists already")).into());
@@ -439,7 +509,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 println!("password (shown once, store it now): {password}");
             }
             if admin || totp {
-                enrol_totp(&ws, &mut store, &name)?;
+                enrol_totp(&mut store, &name)?;
             }
             Ok(())
         }
@@ -456,7 +526,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     role,
                 } => {
                     let r = genesis_store::Role::parse(&role).ok_or_else(|| {
-                        BadInput(format!("role `{role}`: expected viewer, editor or admin"))
+                        BadInput(format!("role `{role}`: expected viewer, editor or owner"))
                     })?;
                     store
                         .grant(&user, &project, r)
@@ -526,26 +596,23 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
-/// The master key that seals secrets at rest: `GENESIS_MASTER_KEY_FILE`,
-/// or `keys/master.key` in the workspace (created on first use).
-fn master_key(ws: &Path) -> Result<genesis_server::mfa::MasterKey> {
+/// The master key that unwraps the workspace's data key:
+/// `GENESIS_MASTER_KEY_FILE`, or `keys/master.key` in the workspace
+/// (created on first use).
+fn master_key(ws: &Path) -> Result<genesis_store::MasterKey> {
     let (path, create) = match std::env::var_os("GENESIS_MASTER_KEY_FILE") {
         Some(p) => (PathBuf::from(p), false),
         None => (ws.join("keys").join("master.key"), true),
     };
-    genesis_server::mfa::MasterKey::load(&path, create).map_err(|e| BadInput(e).into())
+    genesis_store::MasterKey::load(&path, create).map_err(|e| BadInput(e.to_string()).into())
 }
 
 /// Generates, seals and stores a TOTP secret; prints the enrolment URI once.
-fn enrol_totp(ws: &Path, store: &mut Store, name: &str) -> Result<()> {
-    let master = master_key(ws)?;
-    if let Some(sealed) = store.any_totp()? {
-        master.open(&sealed).map_err(BadInput)?;
-    }
-    let mut secret = [0u8; 20];
-    getrandom::fill(&mut secret).map_err(|e| anyhow!("no randomness: {e}"))?;
+fn enrol_totp(store: &mut Store, name: &str) -> Result<()> {
+    let secret = genesis_server::mfa::new_totp_secret();
+    let sealed = store.vault().seal(&secret);
     store
-        .set_user_totp(name, &master.seal(&secret))
+        .set_user_totp(name, &sealed)
         .map_err(|e| BadInput(e.to_string()))?;
     println!(
         "TOTP for {name} (shown once; add it to an authenticator app, then sign in with its code):\n{}",
@@ -592,21 +659,12 @@ fn self_signed_tls(ws: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
 
 /// `genesis serve`: the REST API on `bind` until the process ends.
 fn serve(
-    ws: &Path,
+    config: genesis_server::ServerConfig,
     bind: std::net::SocketAddr,
-    insecure_http: bool,
-    require_mfa: bool,
     tls: Option<(Vec<u8>, Vec<u8>)>,
 ) -> Result<()> {
-    if !bind.ip().is_loopback() && !insecure_http && tls.is_none() {
-        return Err(BadInput(format!(
-            "{bind} is not a loopback address: plain HTTP would expose passwords and tokens\nhint: add TLS (--tls-cert/--tls-key, or --tls-self-signed), bind to 127.0.0.1 behind a TLS proxy, or pass --insecure-http on a trusted network"
-        ))
-        .into());
-    }
-    let store = open_store(ws)?;
-    let state =
-        genesis_server::AppState::new(store, master_key(ws)?, require_mfa).map_err(BadInput)?;
+    let ws = config.workspace.clone();
+    let state = genesis_server::AppState::open(config).map_err(BadInput)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         use std::io::Write;
@@ -738,7 +796,11 @@ fn db_path(ws: &Path) -> PathBuf {
 fn open_store(ws: &Path) -> Result<Store> {
     std::fs::create_dir_all(ws)
         .with_context(|| format!("cannot create workspace {}", ws.display()))?;
-    Store::open(&db_path(ws)).with_context(|| format!("cannot open the store in {}", ws.display()))
+    let master = master_key(ws)?;
+    Store::open_with(&db_path(ws), &master).map_err(|e| match e {
+        genesis_store::StoreError::Key(m) => BadInput(m).into(),
+        other => anyhow!(other).context(format!("cannot open the store in {}", ws.display())),
+    })
 }
 
 /// Opens the store for reading commands without creating a workspace.

@@ -281,7 +281,7 @@ fn roles_tokens_and_ask_tell_over_http() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["trial"].as_u64().unwrap())
+        .map(|t| t["index"].as_u64().unwrap())
         .collect();
     assert_eq!(proposed.len(), 2);
     let results = json!({"results": [
@@ -486,7 +486,7 @@ fn totp_secrets_are_sealed_and_a_wrong_master_key_is_refused() {
         .into();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("does not open with this master key"),
+        r.stderr.contains("does not open this workspace's data key"),
         "{}",
         r.stderr
     );

@@ -11,6 +11,8 @@
 // per bad input file, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod export;
+
 use genesis_core::campaign::{self, ParsedCampaign};
 use genesis_core::{CampaignError, CampaignStatus, Outputs, Twin, TwinRef, best_index};
 use genesis_exec::{Executor, Job, LocalExecutor, SubprocessTwin};
@@ -258,11 +260,24 @@ pub fn build_twin(
     }
 }
 
-/// Stores a new campaign for `prepared`, owned by `owner`.
+/// Stores a new campaign for `prepared`, owned by `owner`, in the
+/// `default` project (the CLI's).
 pub fn create(
     store: &mut Store,
     prepared: &Prepared,
     owner: &str,
+) -> Result<CampaignRecord, EngineError> {
+    create_in(store, prepared, owner, "default", false)
+}
+
+/// [`create`] in a named project; `in_server` for the campaigns the
+/// server runs itself.
+pub fn create_in(
+    store: &mut Store,
+    prepared: &Prepared,
+    owner: &str,
+    project: &str,
+    in_server: bool,
 ) -> Result<CampaignRecord, EngineError> {
     let twin = prepared.twin.spec();
     let info = prepared.planner.info();
@@ -276,6 +291,8 @@ pub fn create(
         source_text: &prepared.parsed.source,
         source_path: &prepared.parsed.origin,
         base_dir: &prepared.base_dir.to_string_lossy(),
+        project,
+        in_server,
         owner,
         twin_name: &twin.name,
         twin_version: &twin.version,

@@ -1,32 +1,47 @@
-//! The routes under `/api/v1` and their authorisation.
+//! The route table, errors, and the one place that authorises requests.
 
 use crate::AppState;
-use crate::auth::{LOCK_AFTER, LOCK_MS, SESSION_MS, random_secret, verify_password};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, RawPathParams, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
-use genesis_core::Outputs;
 use genesis_engine::now_ms;
-use genesis_store::{CampaignRecord, Principal, Role, Store, StoreError};
-use serde::Deserialize;
+use genesis_store::{AuditEntry, CampaignRecord, Principal, Role, Store, StoreError};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 
 /// An error answer: a stable `code` and a message for people.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     code: &'static str,
     message: String,
 }
 
-fn err(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+pub(crate) fn err(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError {
         status,
         code,
         message: message.into(),
     }
+}
+
+/// 422 `invalid`: the request is malformed; nothing was written.
+pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
+    err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+}
+
+/// 404 `not_found`, also the answer for what exists in a project the
+/// caller cannot see.
+pub(crate) fn not_found(what: &str) -> ApiError {
+    err(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("{what} not found"),
+    )
 }
 
 fn unauthorized() -> ApiError {
@@ -37,11 +52,15 @@ fn unauthorized() -> ApiError {
     )
 }
 
-fn not_found(what: &str) -> ApiError {
+fn forbidden(message: impl Into<String>) -> ApiError {
+    err(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+pub(crate) fn internal() -> ApiError {
     err(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("{what} not found"),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error",
     )
 }
 
@@ -61,20 +80,32 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => not_found(&what),
             other => {
                 tracing::error!("store: {other}");
-                err(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
+                internal()
             }
         }
     }
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+pub(crate) type ApiResult = Result<Json<Value>, ApiError>;
+
+/// A JSON body, with 422 `invalid` (and serde's message) when it does not
+/// parse — axum's own rejection would be a plain-text 400/415.
+pub(crate) struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| invalid(e.body_text()))?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| invalid(format!("request body: {e}")))
+    }
+}
 
 /// Runs `f` on the store off the async threads (SQLite and Argon2 block).
-async fn with_store<T: Send + 'static>(
+pub(crate) async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -84,13 +115,79 @@ async fn with_store<T: Send + 'static>(
         f(&mut store)
     })
     .await
-    .map_err(|_| {
-        err(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        )
-    })?
+    .map_err(|_| internal())?
+}
+
+/// Who may call an endpoint. Checked for every request by [`gate`]; the
+/// OpenAPI document shows it as `x-genesis-access`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Access {
+    /// Anyone (health, sign-in, the API description).
+    Public,
+    /// A person signed in with a session (not an API token).
+    Session,
+    /// Any valid credential; what it sees is filtered by its roles.
+    Signed,
+    /// At least this role in the project named by the path's `{project}`.
+    Project(Role),
+    /// At least this role in the project of the path's campaign `{id}`.
+    Campaign(Role),
+    /// A site administrator with a session.
+    SiteAdmin,
+}
+
+impl Access {
+    /// How the OpenAPI document names it.
+    pub fn describe(self) -> String {
+        match self {
+            Access::Public => "public".into(),
+            Access::Session => "session".into(),
+            Access::Signed => "signed".into(),
+            Access::Project(r) => format!("project:{}", r.as_str()),
+            Access::Campaign(r) => format!("campaign:{}", r.as_str()),
+            Access::SiteAdmin => "site-admin".into(),
+        }
+    }
+}
+
+/// What the gate learned about a request, for its handler.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    /// `None` only on public routes.
+    pub who: Option<Principal>,
+    /// The bearer credential as sent (to end a session).
+    pub credential: Option<String>,
+    /// The campaign of the path, for [`Access::Campaign`] routes.
+    pub campaign: Option<CampaignRecord>,
+    /// The project of the path, for [`Access::Project`] routes.
+    pub project: Option<String>,
+}
+
+impl Caller {
+    pub(crate) fn who(&self) -> &Principal {
+        self.who.as_ref().expect("the gate put a principal on a non-public route")
+    }
+
+    pub(crate) fn campaign(&self) -> &CampaignRecord {
+        self.campaign.as_ref().expect("the gate put the campaign on a campaign route")
+    }
+
+    pub(crate) fn project(&self) -> &str {
+        self.project.as_deref().expect("the gate put the project on a project route")
+    }
+}
+
+/// One route: the table the router, the gate and the OpenAPI document are
+/// all built from.
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    /// The JSON schema (name under `components/schemas`) of the body.
+    pub body: Option<&'static str>,
+    /// The media type of a successful answer.
+    pub produces: &'static str,
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -102,39 +199,32 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-fn principal(store: &Store, credential: Option<&str>) -> Result<Principal, ApiError> {
-    let credential = credential.ok_or_else(unauthorized)?;
-    store
-        .principal(credential, now_ms())?
-        .ok_or_else(unauthorized)
+/// The role `who` has in `project`, if any. A token has exactly its scope.
+pub(crate) fn role_in(store: &Store, who: &Principal, project: &str) -> Result<Option<Role>, ApiError> {
+    Ok(match &who.token_scope {
+        Some((p, r)) if p == project => Some(*r),
+        Some(_) => None,
+        None if who.is_admin => Some(Role::Owner),
+        None => store.role(who.user_id, project)?,
+    })
 }
 
 /// Checks that `who` has at least `needed` in `project`. Someone with no
 /// role there (or a token for another project) is told "not found", so
 /// the answer does not reveal what exists across projects.
-fn require(
+pub(crate) fn require(
     store: &Store,
     who: &Principal,
     project: &str,
     needed: Role,
     what: &str,
 ) -> Result<(), ApiError> {
-    let role = match &who.token_scope {
-        Some((p, r)) if p == project => Some(*r),
-        Some(_) => None,
-        None if who.is_admin => Some(Role::Admin),
-        None => store.role(who.user_id, project)?,
-    };
-    match role {
+    match role_in(store, who, project)? {
         None => Err(not_found(what)),
-        Some(r) if r < needed => Err(err(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!(
-                "this needs the {} role in project `{project}`",
-                needed.as_str()
-            ),
-        )),
+        Some(r) if r < needed => Err(forbidden(format!(
+            "this needs the {} role in project `{project}`",
+            needed.as_str()
+        ))),
         Some(_) => Ok(()),
     }
 }
@@ -158,357 +248,184 @@ fn campaign_for(
     Ok(c)
 }
 
-/// The common shape of the campaign routes: the caller's credential, then
-/// the campaign if they have `needed` in its project, then `f`.
-async fn on_campaign(
-    state: &AppState,
-    headers: &HeaderMap,
-    id: String,
-    needed: Role,
-    f: impl FnOnce(&mut Store, CampaignRecord) -> ApiResult + Send + 'static,
-) -> ApiResult {
-    let credential = bearer(headers);
-    with_store(state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let c = campaign_for(store, &who, &id, needed)?;
-        f(store, c)
-    })
-    .await
+fn path_param(params: &RawPathParams, name: &str) -> Option<String> {
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
-fn campaign_json(c: &CampaignRecord, store: &Store) -> Result<Value, ApiError> {
-    let counts = store.counts(&c.id)?;
-    Ok(json!({
-        "id": c.id, "name": c.name, "project": c.project, "owner": c.owner,
-        "status": c.status.as_str(), "twin": c.twin_name, "budget": c.spec.budget,
-        "counts": { "pending": counts.pending, "running": counts.running,
-                    "completed": counts.completed, "failed": counts.failed },
-        "created_at": c.created_at,
-    }))
-}
-
-fn trial_json(t: &genesis_store::TrialRecord) -> Value {
-    json!({
-        "trial": t.index, "status": t.status.as_str(), "inputs": t.inputs,
-        "outputs": t.outputs, "failure_reason": t.failure_reason,
-        "planner_reason": t.planner_reason,
-    })
-}
-
-/// The `/api/v1` routes over `state`.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/health", get(health))
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/tokens", post(create_token))
-        .route("/api/v1/tokens/{id}", delete(revoke_token))
-        .route("/api/v1/campaigns", get(list_campaigns))
-        .route("/api/v1/campaigns/{id}", get(get_campaign))
-        .route("/api/v1/campaigns/{id}/trials", get(list_trials))
-        .route("/api/v1/campaigns/{id}/verify", get(verify))
-        .route("/api/v1/campaigns/{id}/prov", get(prov))
-        .route("/api/v1/campaigns/{id}/ask", post(ask))
-        .route("/api/v1/campaigns/{id}/tell", post(tell))
-        .with_state(state)
-}
-
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
-}
-
-#[derive(Deserialize)]
-struct Login {
-    user: String,
-    password: String,
-    /// The current TOTP code, for enrolled users.
-    code: Option<String>,
-}
-
-async fn login(
-    State(state): State<AppState>,
-    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult {
-    let Json(body) =
-        body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
-    let inner = state.inner.clone();
-    with_store(&state, move |store| {
-        let now = now_ms();
-        let refused = || err(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong user name, password or code");
-        let Some(user) = store.user(&body.user)? else {
-            // Spend the same time as a real check, so names cannot be probed by timing.
-            verify_password(&body.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fDc5N8mGq6QeyEHv3Fn0Q2x2XO7H2n3Y7sGmW7p0g0");
-            return Err(refused());
-        };
-        if user.locked_until.is_some_and(|t| t > now) {
-            return Err(err(
-                StatusCode::TOO_MANY_REQUESTS,
-                "locked",
-                format!("too many failed logins: the account is locked for up to {} minutes", LOCK_MS / 60_000),
-            ));
-        }
-        let fail = |store: &mut Store| -> Result<(), ApiError> {
-            let lock = (user.failed_logins + 1 >= LOCK_AFTER).then_some(now + LOCK_MS);
-            store.login_failed(user.id, lock)?;
-            Ok(())
-        };
-        if !verify_password(&body.password, &user.password_hash) {
-            fail(store)?;
-            return Err(refused());
-        }
-        // Second factor: a TOTP code from the enrolled secret.
-        match &user.totp_sealed {
-            Some(sealed) => {
-                let Some(code) = body.code.as_deref() else {
-                    return Err(err(StatusCode::UNAUTHORIZED, "mfa_required", "this account needs its TOTP code (`code`)"));
-                };
-                let secret = inner.master.open(sealed).map_err(|e| {
-                    tracing::error!("TOTP secret of {}: {e}", user.name);
-                    err(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
-                })?;
-                let now_s = (now / 1000) as u64;
-                if !crate::mfa::totp_ok(&secret, code, now_s) {
-                    fail(store)?;
-                    return Err(refused());
-                }
-            }
-            None if user.is_admin || inner.require_mfa => {
-                return Err(err(
-                    StatusCode::UNAUTHORIZED,
-                    "mfa_setup_required",
-                    format!("multi-factor sign-in is required: enrol with `genesis user totp {}`", user.name),
-                ));
-            }
-            None => {}
-        }
-        store.login_succeeded(user.id)?;
-        let token = random_secret("gns_");
-        store.add_session(&token, user.id, now + SESSION_MS, now)?;
-        Ok(Json(json!({ "token": token, "expires_at": now + SESSION_MS })))
-    })
-    .await
-}
-
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        principal(store, credential.as_deref())?;
-        store.end_session(credential.as_deref().unwrap_or_default())?;
-        Ok(Json(json!({ "status": "logged out" })))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct NewToken {
-    project: String,
-    role: String,
-    label: String,
-    expires_in_days: Option<f64>,
-}
-
-async fn create_token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let Json(body) = body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
-        if who.token_scope.is_some() {
-            return Err(err(StatusCode::FORBIDDEN, "forbidden", "API tokens cannot create tokens; log in"));
-        }
-        let role = Role::parse(&body.role).ok_or_else(|| {
-            err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("role `{}`: expected viewer, editor or admin", body.role))
-        })?;
-        // A token can carry at most its creator's own role.
-        require(store, &who, &body.project, role, &format!("project `{}`", body.project))?;
-        let now = now_ms();
-        let expires_at = match body.expires_in_days {
-            None => None,
-            Some(d) if d > 0.0 && d.is_finite() => Some(now + (d * 86_400_000.0) as i64),
-            Some(d) => return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("expires_in_days = {d}: must be positive"))),
-        };
-        let token = random_secret("gnt_");
-        let id = store.add_token(&token, who.user_id, &body.project, role, &body.label, expires_at, now)?;
-        Ok(Json(json!({ "id": id, "token": token, "project": body.project, "role": role.as_str(), "expires_at": expires_at })))
-    })
-    .await
-}
-
-async fn revoke_token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        if store.revoke_token(id, who.user_id, now_ms())? {
-            Ok(Json(json!({ "id": id, "status": "revoked" })))
-        } else {
-            Err(not_found(&format!("token {id}")))
-        }
-    })
-    .await
-}
-
-async fn list_campaigns(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    let credential = bearer(&headers);
-    with_store(&state, move |store| {
-        let who = principal(store, credential.as_deref())?;
-        let mut out = Vec::new();
-        for c in store.campaigns()? {
-            if require(store, &who, &c.project, Role::Viewer, "").is_ok() {
-                out.push(campaign_json(&c, store)?);
-            }
-        }
-        Ok(Json(json!({ "campaigns": out })))
-    })
-    .await
-}
-
-async fn get_campaign(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
-        Ok(Json(campaign_json(&c, store)?))
-    })
-    .await
-}
-
-async fn list_trials(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
-        let trials: Vec<Value> = store.trials(&c.id)?.iter().map(trial_json).collect();
-        Ok(Json(json!({ "campaign": c.id, "trials": trials })))
-    })
-    .await
-}
-
-/// The provenance check of `genesis verify`, with the server's key.
-async fn verify(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
-        let key = store.public_key();
-        Ok(Json(store.verify(&c.id, &key)?.to_json(&key)))
-    })
-    .await
-}
-
-/// The campaign's W3C PROV-JSON document (refused if the record is broken).
-async fn prov(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Viewer, move |store, c| {
-        let key = store.public_key();
-        let (sealed, events) = store.verified_events(&c.id, &key)?.map_err(|b| {
-            err(
-                StatusCode::CONFLICT,
-                "record_broken",
-                format!("the record does not verify: {b}"),
-            )
-        })?;
-        Ok(Json(genesis_prov::prov_json(&sealed, &events, &key.hex())))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct Ask {
-    count: Option<u64>,
-}
-
-fn prepared(c: &CampaignRecord) -> Result<genesis_engine::Prepared, ApiError> {
-    genesis_engine::prepare(
-        &c.source_text,
-        &c.source_path,
-        std::path::Path::new(&c.base_dir),
-    )
-    .map_err(|d| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", d.to_string()))
-}
-
-fn engine_error(e: genesis_engine::EngineError) -> ApiError {
-    match e {
-        genesis_engine::EngineError::Store(s) => s.into(),
-        other => err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "rejected",
-            other.to_string(),
-        ),
+/// Resolves the credential and checks `access` (runs on the store thread).
+fn authorise(
+    store: &Store,
+    access: Access,
+    credential: Option<&str>,
+    params: &RawPathParams,
+) -> Result<(Option<Principal>, Option<CampaignRecord>, Option<String>), (Option<Principal>, ApiError)> {
+    if access == Access::Public {
+        return Ok((None, None, None));
     }
-}
-
-async fn ask(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Json<Ask>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Editor, move |store, c| {
-        let Json(body) = body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
-        let count = body.count.unwrap_or(1);
-        if count == 0 || count > 1000 {
-            return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "count must be 1 to 1000"));
+    let who = match credential.map(|c| store.principal(c, now_ms())) {
+        Some(Ok(Some(who))) => who,
+        Some(Err(e)) => return Err((None, e.into())),
+        _ => return Err((None, unauthorized())),
+    };
+    let fail = |e: ApiError| Err((Some(who.clone()), e));
+    match access {
+        Access::Public | Access::Signed => {}
+        Access::Session | Access::SiteAdmin if who.token_scope.is_some() => {
+            return fail(forbidden("API tokens cannot do this; sign in as a person"));
         }
-        let p = prepared(&c)?;
-        let trials = genesis_engine::ask(store, &c, &p, count).map_err(engine_error)?;
-        Ok(Json(json!({ "campaign": c.id, "trials": trials.iter().map(trial_json).collect::<Vec<_>>() })))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct Tell {
-    results: Vec<TellResult>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TellResult {
-    trial: u64,
-    outputs: Option<Outputs>,
-    failed: Option<String>,
-}
-
-async fn tell(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Json<Tell>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult {
-    on_campaign(&state, &headers, id, Role::Editor, move |store, c| {
-        let Json(body) =
-            body.map_err(|e| err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.body_text()))?;
-        let mut results = Vec::with_capacity(body.results.len());
-        for r in body.results {
-            results.push(match (r.outputs, r.failed) {
-                (Some(o), None) => (r.trial, Ok(o)),
-                (None, Some(reason)) => (r.trial, Err(reason)),
-                _ => {
-                    return Err(err(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        format!("trial {}: give either `outputs` or `failed`", r.trial),
-                    ));
+        Access::Session => {}
+        Access::SiteAdmin if !who.is_admin => {
+            return fail(forbidden("this needs a site administrator"));
+        }
+        Access::SiteAdmin => {}
+        Access::Project(role) => {
+            let project = path_param(params, "project").unwrap_or_default();
+            if let Err(e) = require(store, &who, &project, role, &format!("project `{project}`")) {
+                return fail(e);
+            }
+            return Ok((Some(who), None, Some(project)));
+        }
+        Access::Campaign(role) => {
+            let id = path_param(params, "id").unwrap_or_default();
+            return match campaign_for(store, &who, &id, role) {
+                Ok(c) => {
+                    let project = Some(c.project.clone());
+                    Ok((Some(who), Some(c), project))
                 }
-            });
+                Err(e) => fail(e),
+            };
         }
-        let counts = genesis_engine::tell(store, &c, &results).map_err(engine_error)?;
-        Ok(Json(
-            json!({ "campaign": c.id, "completed": counts.completed, "failed": counts.failed }),
-        ))
-    })
-    .await
+    }
+    Ok((Some(who), None, None))
+}
+
+/// The gate's configuration for one route.
+#[derive(Clone)]
+struct Gate {
+    state: AppState,
+    access: Access,
+    /// `METHOD /path/{template}`, the audit log's `action`.
+    action: String,
+}
+
+/// The middleware in front of every route: authorises, hands the handler a
+/// [`Caller`], and writes the outcome to the audit log (every request with
+/// a credential, and every refusal).
+async fn gate(
+    State(gate): State<Gate>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    params: RawPathParams,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let credential = bearer(req.headers());
+    let target = req.uri().path().to_string();
+    let access = gate.access;
+    let decided = {
+        let inner = gate.state.inner.clone();
+        let credential = credential.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = inner.store.lock().unwrap_or_else(|p| p.into_inner());
+            authorise(&store, access, credential.as_deref(), &params)
+        })
+        .await
+    };
+    let entry = |who: Option<&Principal>, status: StatusCode, detail: Value| AuditEntry {
+        at: now_ms(),
+        actor: who.map(|w| w.user.clone()),
+        credential: who.map(|w| match w.token_id {
+            Some(id) => format!("token:{id}"),
+            None => "session".into(),
+        }),
+        address: Some(address.ip().to_string()),
+        action: gate.action.clone(),
+        target: target.clone(),
+        status: status.as_u16(),
+        detail,
+    };
+    let (who, campaign, project) = match decided {
+        Ok(Ok(found)) => found,
+        Ok(Err((who, e))) => {
+            gate.state.inner.audit.record(entry(who.as_ref(), e.status, json!({})));
+            return e.into_response();
+        }
+        Err(_) => return internal().into_response(),
+    };
+    req.extensions_mut().insert(Caller {
+        who: who.clone(),
+        credential,
+        campaign,
+        project,
+    });
+    let response = next.run(req).await;
+    if let Some(who) = &who {
+        use axum::body::HttpBody;
+        let bytes = response.body().size_hint().exact();
+        gate.state
+            .inner
+            .audit
+            .record(entry(Some(who), response.status(), json!({ "bytes": bytes })));
+    }
+    response
+}
+
+/// Every endpoint with its handler.
+pub(crate) fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
+    use crate::{campaigns as c, openapi, users as u};
+    use Access::*;
+    let e = |method, path, access, summary, body, produces| Endpoint {
+        method,
+        path,
+        access,
+        summary,
+        body,
+        produces,
+    };
+    const JSON: &str = "application/json";
+    vec![
+        (e("GET", "/api/v1/health", Public, "Liveness and version", None, JSON), get(u::health)),
+        (e("GET", "/api/openapi.json", Public, "This API's OpenAPI 3 description", None, JSON), get(openapi::serve_doc)),
+        (e("POST", "/api/v1/auth/login", Public, "Sign in with password (and TOTP code): a session token", Some("Login"), JSON), post(u::login)),
+        (e("POST", "/api/v1/auth/logout", Session, "End this session", None, JSON), post(u::logout)),
+        (e("POST", "/api/v1/auth/password", Session, "Change your password", Some("PasswordChange"), JSON), post(u::change_password)),
+        (e("GET", "/api/v1/tokens", Session, "Your API tokens (never the secrets)", None, JSON), get(u::list_tokens)),
+        (e("POST", "/api/v1/tokens", Session, "Create an API token for one project and role (shown once)", Some("NewToken"), JSON), post(u::create_token)),
+        (e("DELETE", "/api/v1/tokens/{token_id}", Session, "Revoke one of your API tokens", None, JSON), delete(u::revoke_token)),
+        (e("GET", "/api/v1/users", SiteAdmin, "Every user", None, JSON), get(u::list_users)),
+        (e("POST", "/api/v1/users", SiteAdmin, "Create a user: a one-time password (and TOTP enrolment URI)", Some("NewUser"), JSON), post(u::create_user)),
+        (e("GET", "/api/v1/projects", Signed, "The projects you have a role in, with their members", None, JSON), get(u::list_projects)),
+        (e("POST", "/api/v1/projects", SiteAdmin, "Create a project", Some("NewProject"), JSON), post(u::create_project)),
+        (e("POST", "/api/v1/projects/{project}/members", Project(Role::Owner), "Give a user a role in the project", Some("Grant"), JSON), post(u::grant)),
+        (e("GET", "/api/v1/alerts", SiteAdmin, "Alerts raised by the audit detectors", None, JSON), get(u::alerts)),
+        (e("GET", "/api/v1/audit", SiteAdmin, "The latest audit log entries and whether the chain verifies", None, JSON), get(u::audit)),
+        (e("GET", "/api/v1/campaigns", Signed, "The campaigns you can see, with trial counts", None, JSON), get(c::list)),
+        (e("POST", "/api/v1/projects/{project}/campaigns", Project(Role::Editor), "Create a campaign from TOML or JSON; the server runs it unless it is manual", Some("NewCampaign"), JSON), post(c::create)),
+        (e("GET", "/api/v1/campaigns/{id}", Campaign(Role::Viewer), "One campaign with counts and best trial", None, JSON), get(c::get_one)),
+        (e("POST", "/api/v1/campaigns/{id}/cancel", Campaign(Role::Editor), "Stop a running campaign", None, JSON), post(c::cancel)),
+        (e("GET", "/api/v1/campaigns/{id}/trials", Campaign(Role::Viewer), "The campaign's trials", None, JSON), get(c::trials)),
+        (e("GET", "/api/v1/campaigns/{id}/trials/{index}", Campaign(Role::Viewer), "One trial", None, JSON), get(c::trial)),
+        (e("GET", "/api/v1/campaigns/{id}/events", Campaign(Role::Viewer), "Progress as Server-Sent Events until the campaign ends", None, "text/event-stream"), get(c::events)),
+        (e("GET", "/api/v1/campaigns/{id}/verify", Campaign(Role::Viewer), "Check the campaign's signed provenance record", None, JSON), get(c::verify)),
+        (e("GET", "/api/v1/campaigns/{id}/prov", Campaign(Role::Viewer), "W3C PROV-JSON of the campaign", None, JSON), get(c::prov)),
+        (e("GET", "/api/v1/campaigns/{id}/export.csv", Campaign(Role::Viewer), "The trials as CSV (as `genesis export --format csv`)", None, "text/csv"), get(c::export_csv)),
+        (e("POST", "/api/v1/campaigns/{id}/ask", Campaign(Role::Editor), "Propose experiments for a manual campaign", Some("Ask"), JSON), post(c::ask)),
+        (e("POST", "/api/v1/campaigns/{id}/tell", Campaign(Role::Editor), "Record results of proposed experiments (all or none)", Some("Tell"), JSON), post(c::tell)),
+    ]
+}
+
+/// The whole API over `state`.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (endpoint, handler) in endpoints() {
+        let gate_state = Gate {
+            state: state.clone(),
+            access: endpoint.access,
+            action: format!("{} {}", endpoint.method, endpoint.path),
+        };
+        router = router.route(endpoint.path, handler.layer(from_fn_with_state(gate_state, gate)));
+    }
+    router.with_state(state)
 }

@@ -6,6 +6,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 /// Failed logins in a row that lock an account, and for how long.
 pub const LOCK_AFTER: u32 = 5;
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 12;
 /// How long a session lasts.
 pub const SESSION_MS: i64 = 12 * 3600 * 1000;
 

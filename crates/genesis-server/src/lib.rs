@@ -1,60 +1,108 @@
 //! `genesis serve`: the REST API under `/api/v1` over the same engine and
-//! store as the CLI, for a team. Every endpoint but `health` and `login`
-//! needs a bearer credential (a session from `auth/login` or an API
-//! token); what it may do is decided per project by role (viewer < editor
-//! < admin). A campaign in a project the caller cannot see is answered
-//! 404, exactly like one that does not exist.
+//! store as the CLI, for a team.
 //!
-//! First slices of the server issue: accounts with TOTP multi-factor
-//! sign-in (secrets sealed under a master key), sessions, API tokens,
-//! roles, campaigns and trials, ask/tell. Still to come: TLS, encryption of
-//! artifacts at rest, audit alerts, OpenAPI, the Python client.
+//! Every route is declared once, in [`api::endpoints`], with the access it
+//! needs ([`api::Access`]); one middleware checks that access for every
+//! request, writes it to the audit log, and hands the handler the
+//! [`api::Caller`]. The OpenAPI document is generated from the same table,
+//! so the documentation, the router and the authorisation cannot drift
+//! apart. Campaigns started over the API run inside the server (one thread
+//! each, [`runner`]) and resume when the server restarts.
 
 mod api;
+mod audit;
 mod auth;
+mod campaigns;
 pub mod mfa;
+mod openapi;
+mod runner;
+mod users;
 
-pub use api::router;
-pub use auth::{hash_password, random_secret};
+pub use api::{Access, router};
+pub use auth::{MIN_PASSWORD, hash_password, random_secret};
+pub use openapi::openapi;
 
-use genesis_store::Store;
+use genesis_store::{MasterKey, Store, Thresholds};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// Shared by every request: the store (SQLite, so one writer at a time).
+/// How a server is set up (from `genesis serve`'s flags).
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The workspace folder (holds `genesis.db`, `keys/`, `artifacts/`).
+    pub workspace: PathBuf,
+    /// The database file.
+    pub db_path: PathBuf,
+    /// The master key that unwraps the workspace's data key.
+    pub master: MasterKey,
+    /// Every user must sign in with a TOTP code (administrators always do).
+    pub require_mfa: bool,
+    /// Campaigns submitted over the API may run programs on this machine
+    /// (`twin.command`) or read its environment (`twin.auth_env`). Off by
+    /// default: an editor account must not become a shell on the server.
+    pub allow_programs: bool,
+    /// The `genesis` binary, for Slurm jobs of server-run campaigns.
+    pub genesis_bin: PathBuf,
+    /// When the audit detectors raise alerts.
+    pub thresholds: Thresholds,
+}
+
+/// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
 struct Inner {
+    /// The store (SQLite: one writer at a time) for the request handlers.
     store: Mutex<Store>,
-    /// Opens the sealed TOTP secrets.
-    master: mfa::MasterKey,
-    /// Every user must sign in with a TOTP code (administrators always do).
-    require_mfa: bool,
+    config: ServerConfig,
+    audit: audit::AuditSink,
+    runner: runner::Runner,
 }
 
 impl AppState {
-    /// The state of a server; refuses a master key that does not open the
-    /// secrets already sealed in the store (a wrong key must not start a
-    /// server that then locks everyone out).
-    pub fn new(store: Store, master: mfa::MasterKey, require_mfa: bool) -> Result<Self, String> {
-        if let Some(sealed) = store.any_totp().map_err(|e| e.to_string())? {
-            master.open(&sealed)?;
-        }
-        Ok(AppState {
+    /// Opens the workspace (refusing a master key that does not open its
+    /// data key), starts the audit writer, and resumes the campaigns that
+    /// were running inside the server when it last stopped.
+    pub fn open(config: ServerConfig) -> Result<Self, String> {
+        let open = || Store::open_with(&config.db_path, &config.master).map_err(|e| e.to_string());
+        let store = open()?;
+        let audit = audit::AuditSink::start(open()?, config.thresholds.clone());
+        let runner = runner::Runner::new(config.clone());
+        let state = AppState {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
-                master,
-                require_mfa,
+                config,
+                audit,
+                runner,
             }),
-        })
+        };
+        state.inner.runner.resume_all()?;
+        Ok(state)
     }
+
+    /// Waits until the audit entries sent so far are written (for tests and
+    /// shutdown).
+    pub fn flush_audit(&self) {
+        self.inner.audit.flush();
+    }
+
+    /// [`AppState::flush_audit`] from async code, so an audit view shows
+    /// the requests before it.
+    pub(crate) async fn flush_audit_async(&self) {
+        let state = self.clone();
+        let _ = tokio::task::spawn_blocking(move || state.flush_audit()).await;
+    }
+}
+
+fn app(state: AppState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr> {
+    router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Serves `state` on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    axum::serve(listener, app(state)).await
 }
 
 /// Serves `state` over TLS (rustls with ring) on `listener`, with the PEM
@@ -68,7 +116,7 @@ pub async fn serve_tls(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
     axum_server::from_tcp_rustls(listener, config)?
-        .serve(router(state).into_make_service())
+        .serve(app(state))
         .await
 }
 

@@ -11,26 +11,28 @@ use rusqlite::{OptionalExtension, params};
 pub enum Role {
     /// Read campaigns, trials and exports.
     Viewer,
-    /// Also ask for experiments and tell results, create campaigns.
+    /// Also ask for experiments and tell results, create and cancel campaigns.
     Editor,
-    /// Also manage the project's members and tokens.
-    Admin,
+    /// Also manage the project's members.
+    Owner,
 }
 
 impl Role {
+    /// The role's name, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
             Role::Editor => "editor",
-            Role::Admin => "admin",
+            Role::Owner => "owner",
         }
     }
 
+    /// The role named `s` (`viewer`, `editor` or `owner`).
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
             "editor" => Some(Role::Editor),
-            "admin" => Some(Role::Admin),
+            "owner" => Some(Role::Owner),
             _ => None,
         }
     }
@@ -58,11 +60,37 @@ pub struct Principal {
     pub is_admin: bool,
     /// `Some((project, role))` for an API token: it can do nothing else.
     pub token_scope: Option<(String, Role)>,
+    /// The API token's id (for the audit log), `None` for a session.
+    pub token_id: Option<i64>,
+}
+
+/// What may be shown of an API token (never the token itself).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub project: String,
+    pub role: Role,
+    pub label: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
 }
 
 /// The hash under which a random token is stored.
 pub fn token_hash(token: &str) -> String {
     genesis_prov::digest(token.as_bytes()).hex()
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        password_hash: r.get(2)?,
+        is_admin: r.get(3)?,
+        failed_logins: r.get::<_, i64>(4)? as u32,
+        locked_until: r.get(5)?,
+        totp_sealed: r.get(6)?,
+    })
 }
 
 fn role_of(text: String) -> Result<Role> {
@@ -92,17 +120,7 @@ impl Store {
             .query_row(
                 "SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users WHERE name = ?1",
                 [name],
-                |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        password_hash: r.get(2)?,
-                        is_admin: r.get(3)?,
-                        failed_logins: r.get::<_, i64>(4)? as u32,
-                        locked_until: r.get(5)?,
-                        totp_sealed: r.get(6)?,
-                    })
-                },
+                user_row,
             )
             .optional()?)
     }
@@ -117,19 +135,6 @@ impl Store {
             return Err(StoreError::NotFound(format!("user `{name}`")));
         }
         Ok(())
-    }
-
-    /// One sealed TOTP secret, if any user has enrolled (to check that the
-    /// master key opens them before a server starts).
-    pub fn any_totp(&self) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT totp_sealed FROM users WHERE totp_sealed IS NOT NULL LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
     }
 
     /// Records a failed login; locks the account until `lock_until` when given.
@@ -147,6 +152,25 @@ impl Store {
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
             [user_id],
         )?;
+        Ok(())
+    }
+
+    /// Replaces a user's password hash (Argon2id PHC string) and ends
+    /// their sessions, so a changed password logs out stolen sessions.
+    pub fn set_password(&mut self, name: &str, password_hash: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+            params![name, password_hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user `{name}`")));
+        }
+        tx.execute(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+            [name],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -273,28 +297,78 @@ impl Store {
                 user,
                 is_admin,
                 token_scope: None,
+                token_id: None,
             }));
         }
         let token = self
             .conn
             .query_row(
-                "SELECT u.id, u.name, p.name, t.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT u.id, u.name, p.name, t.role, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  JOIN projects p ON p.id = t.project_id \
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
                 params![hash, now_ms],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?)),
             )
             .optional()?;
         token
-            .map(|(user_id, user, project, role)| {
+            .map(|(user_id, user, project, role, token_id)| {
                 Ok(Principal {
                     user_id,
                     user,
                     // A token never carries the owner's admin power.
                     is_admin: false,
                     token_scope: Some((project, role_of(role)?)),
+                    token_id: Some(token_id),
                 })
             })
             .transpose()
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every project's name, with its members and their roles.
+    pub fn projects(&self) -> Result<Vec<(String, Vec<(String, Role)>)>> {
+        let mut out: Vec<(String, Vec<(String, Role)>)> = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT p.name, u.name, m.role FROM projects p LEFT JOIN memberships m ON m.project_id = p.id \
+             LEFT JOIN users u ON u.id = m.user_id ORDER BY p.name, u.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+        })?;
+        for row in rows {
+            let (project, user, role) = row?;
+            if out.last().is_none_or(|(p, _)| *p != project) {
+                out.push((project, Vec::new()));
+            }
+            if let (Some(user), Some(role)) = (user, role) {
+                out.last_mut().expect("pushed").1.push((user, role_of(role)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The API tokens of a user (what may be shown: never the secret).
+    pub fn tokens(&self, user_id: i64) -> Result<Vec<TokenInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.id, p.name, t.role, t.label, t.created_at, t.expires_at, t.revoked_at \
+             FROM api_tokens t JOIN projects p ON p.id = t.project_id WHERE t.user_id = ?1 ORDER BY t.id",
+        )?;
+        let rows = stmt.query_map([user_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?, r.get::<_, Option<i64>>(5)?, r.get::<_, Option<i64>>(6)?))
+        })?;
+        rows.map(|row| {
+            let (id, project, role, label, created_at, expires_at, revoked_at) = row?;
+            Ok(TokenInfo { id, project, role: role_of(role)?, label, created_at, expires_at, revoked_at })
+        })
+        .collect()
     }
 }

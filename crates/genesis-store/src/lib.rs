@@ -12,19 +12,23 @@
 
 mod accounts;
 mod artifacts;
+mod audit;
 mod keys;
 mod record;
 mod schema;
+mod vault;
 
-pub use accounts::{Principal, Role, User, token_hash};
+pub use accounts::{Principal, Role, TokenInfo, User, token_hash};
+pub use audit::{AuditEntry, AuditRecord, Thresholds};
 pub use artifacts::ArtifactProblem;
 pub use record::{CheckedEvents, Verification, verify_events};
 pub use schema::SCHEMA_VERSION;
+pub use vault::{MasterKey, Vault};
 
 use artifacts::Artifacts;
 use genesis_core::{CampaignSpec, CampaignStatus, Inputs, Outputs, TrialStatus};
 use genesis_prov::{ArtifactRef, Event, Reporter, Signer, Versioned};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 
 /// Store failures. Corrupt rows are reported, never silently skipped.
@@ -49,6 +53,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Io(String),
+    /// A missing or wrong key: nothing was read or changed.
+    #[error("{0}")]
+    Key(String),
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -62,6 +69,11 @@ pub struct NewCampaign<'a> {
     pub source_path: &'a str,
     /// Folder relative twin commands resolve against.
     pub base_dir: &'a str,
+    /// The project it belongs to (`default` for the CLI).
+    pub project: &'a str,
+    /// The server runs it (and resumes it after a restart); the CLI's
+    /// campaigns run in the CLI.
+    pub in_server: bool,
     pub owner: &'a str,
     pub twin_name: &'a str,
     pub twin_version: &'a str,
@@ -152,6 +164,10 @@ pub struct Store {
     conn: Connection,
     signer: Signer,
     artifacts: Artifacts,
+    /// The data key: encrypts artifacts and seals secrets.
+    vault: Vault,
+    /// Where the keys live (`None` in memory), for rotation.
+    keys_dir: Option<std::path::PathBuf>,
 }
 
 const CAMPAIGN_COLUMNS: &str = "c.id, p.name, c.owner, c.name, c.status, c.spec_json, c.source_text, \
@@ -172,28 +188,69 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    /// The workspace key lives in `keys/` and the artifacts in
-    /// `artifacts/`, both beside the database; the key is created on first
-    /// use.
+    /// Opens (creating if needed) the database at `path` and migrates it,
+    /// with the master key `keys/master.key` beside it (created on first
+    /// use). The signing key and the wrapped data key live in `keys/`, the
+    /// encrypted artifacts in `artifacts/`.
     pub fn open(path: &Path) -> Result<Store> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let signer = keys::load_or_create(&dir.join("keys"))?;
-        let conn = Connection::open(path)?;
-        Self::setup(conn, signer, Artifacts::Dir(dir.join("artifacts")))
+        let master = MasterKey::load(&dir.join("keys").join("master.key"), true)?;
+        Self::open_with(path, &master)
     }
 
-    /// An in-memory store with a throwaway key, for tests and dry runs.
+    /// [`Store::open`] with a master key kept elsewhere
+    /// (`GENESIS_MASTER_KEY_FILE`). A key that does not open the
+    /// workspace's data key is refused before anything is read or written.
+    pub fn open_with(path: &Path, master: &MasterKey) -> Result<Store> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let keys_dir = dir.join("keys");
+        let signer = keys::load_or_create(&keys_dir)?;
+        let vault = Vault::open(&keys_dir, master)?;
+        let conn = Connection::open(path)?;
+        Self::setup(
+            conn,
+            signer,
+            Artifacts::Dir(dir.join("artifacts")),
+            vault,
+            Some(keys_dir),
+        )
+    }
+
+    /// An in-memory store with throwaway keys, for tests and dry runs.
     pub fn in_memory() -> Result<Store> {
         let signer = Signer::generate().map_err(|e| StoreError::Io(e.to_string()))?;
         Self::setup(
             Connection::open_in_memory()?,
             signer,
             Artifacts::Memory(Default::default()),
+            Vault::ephemeral(),
+            None,
         )
     }
 
-    fn setup(mut conn: Connection, signer: Signer, artifacts: Artifacts) -> Result<Store> {
+    /// The workspace's data key, for sealing secrets (TOTP seeds).
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Replaces the master key at `master.path()` with a fresh one and
+    /// rewraps the data key under it (see `vault` for the crash-safe
+    /// order). Artifacts and secrets are untouched; returns the new key.
+    pub fn rotate_master_key(&self, master: &MasterKey) -> Result<MasterKey> {
+        let dir = self
+            .keys_dir
+            .as_deref()
+            .ok_or_else(|| StoreError::Key("an in-memory store has no key files".into()))?;
+        Vault::rotate_master(dir, master)
+    }
+
+    fn setup(
+        mut conn: Connection,
+        signer: Signer,
+        artifacts: Artifacts,
+        vault: Vault,
+        keys_dir: Option<std::path::PathBuf>,
+    ) -> Result<Store> {
         // WAL lets `genesis show` read while a campaign writes; FULL sync makes
         // each committed trial durable even across a power cut.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -209,6 +266,8 @@ impl Store {
             conn,
             signer,
             artifacts,
+            vault,
+            keys_dir,
         })
     }
 
@@ -219,13 +278,19 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// Creates a campaign in the default project and returns it.
+    /// Creates a campaign in its project and returns it.
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<CampaignRecord> {
         let source = self
             .artifacts
-            .put("campaign.toml", new.source_text.as_bytes())?;
+            .put(&self.vault, "campaign.toml", new.source_text.as_bytes())?;
         let spec_json = to_json(new.spec);
         let tx = self.conn.transaction()?;
+        let project_id: i64 = tx
+            .query_row("SELECT id FROM projects WHERE name = ?1", [new.project], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("project `{}`", new.project)))?;
         let id: String = loop {
             let id: String = tx.query_row("SELECT lower(hex(randomblob(4)))", [], |r| r.get(0))?;
             let taken: bool = tx.query_row(
@@ -239,8 +304,8 @@ impl Store {
         };
         tx.execute(
             "INSERT INTO campaigns (id, project_id, owner, name, status, spec_json, source_text, \
-             source_path, base_dir, twin_name, twin_version, created_at, updated_at) \
-             VALUES (?1, (SELECT id FROM projects WHERE name = 'default'), ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+             source_path, base_dir, twin_name, twin_version, created_at, updated_at, in_server) \
+             VALUES (?1, ?11, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12)",
             params![
                 id,
                 new.owner,
@@ -251,13 +316,15 @@ impl Store {
                 new.base_dir,
                 new.twin_name,
                 new.twin_version,
-                new.now_ms
+                new.now_ms,
+                project_id,
+                new.in_server
             ],
         )?;
         let event = Event::CampaignCreated {
             campaign: id.clone(),
             name: new.spec.name.clone(),
-            project: "default".into(),
+            project: new.project.into(),
             owner: new.owner.to_string(),
             spec_hash: genesis_prov::digest(spec_json.as_bytes()),
             source,
@@ -382,6 +449,15 @@ impl Store {
                 [name],
             )?
             .pop())
+    }
+
+    /// The running campaigns the server runs (to resume them at its start).
+    pub fn server_campaigns(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM campaigns WHERE in_server = 1 AND status = 'running' ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Marks a campaign completed or cancelled.

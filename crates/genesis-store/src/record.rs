@@ -185,6 +185,14 @@ pub fn verify_events(
                         found: found.hex(),
                     });
                 }
+                Err(crate::ArtifactProblem::Undecryptable) => {
+                    return Err(Broken {
+                        record,
+                        what: "encrypted file (the file was changed)".into(),
+                        expected: format!("ciphertext of BLAKE3 {} that opens", a.hash),
+                        found: "bytes that do not authenticate".into(),
+                    });
+                }
             }
         }
     }
@@ -204,17 +212,12 @@ impl Store {
     /// Stores a file by content (once per distinct content) and returns
     /// its reference for an event.
     pub fn put_artifact(&mut self, name: &str, bytes: &[u8]) -> Result<ArtifactRef> {
-        self.artifacts.put(name, bytes)
+        self.artifacts.put(&self.vault, name, bytes)
     }
 
     /// The content of an artifact, checked against its hash.
     pub fn artifact(&self, hash: &Digest) -> std::result::Result<Vec<u8>, crate::ArtifactProblem> {
-        self.artifacts.get(hash)
-    }
-
-    /// Where an artifact's file is (`None` for an in-memory store).
-    pub fn artifact_path(&self, hash: &Digest) -> Option<std::path::PathBuf> {
-        self.artifacts.path(hash)
+        self.artifacts.get(&self.vault, hash)
     }
 
     /// The workspace's public key, which verifies its records.
@@ -304,7 +307,7 @@ impl Store {
             return Ok((v, (sealed, Vec::new())));
         }
         let (events, artifacts) =
-            match verify_events(&id, &sealed, key, &|h| self.artifacts.get(h).map(|_| ())) {
+            match verify_events(&id, &sealed, key, &|h| self.artifacts.get(&self.vault, h).map(|_| ())) {
                 Ok(x) => x,
                 Err(b) => {
                     v.broken = Some(b);

@@ -106,6 +106,52 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 5: TOTP secrets, sealed under the server's master key (never plain).
     "ALTER TABLE users ADD COLUMN totp_sealed TEXT;",
+    // 6: the project role `admin` is now `owner` (a site administrator is
+    // `users.is_admin`); and the server's audit log, hash-chained like
+    // the provenance events: who did what, when, from where, with what
+    // result; and which campaigns the server runs (it resumes them).
+    "CREATE TABLE memberships_v6 (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'owner')),
+        PRIMARY KEY (user_id, project_id)
+    );
+    INSERT INTO memberships_v6 SELECT user_id, project_id,
+        CASE role WHEN 'admin' THEN 'owner' ELSE role END FROM memberships;
+    DROP TABLE memberships;
+    ALTER TABLE memberships_v6 RENAME TO memberships;
+    CREATE TABLE api_tokens_v6 (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'owner')),
+        label TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        revoked_at BIGINT
+    );
+    INSERT INTO api_tokens_v6 SELECT id, token_hash, user_id, project_id,
+        CASE role WHEN 'admin' THEN 'owner' ELSE role END, label, created_at, expires_at, revoked_at
+        FROM api_tokens;
+    DROP TABLE api_tokens;
+    ALTER TABLE api_tokens_v6 RENAME TO api_tokens;
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT,
+        credential TEXT,
+        address TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_credential ON audit (credential, address);
+    CREATE INDEX audit_at ON audit (at);
+    ALTER TABLE campaigns ADD COLUMN in_server INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -29,6 +29,8 @@ fn new_campaign(store: &mut Store) -> String {
             source_text: CAMPAIGN,
             source_path: "c.toml",
             base_dir: ".",
+            project: "default",
+            in_server: false,
             owner: "tester",
             twin_name: "bench.branin",
             twin_version: "1.0.0",
