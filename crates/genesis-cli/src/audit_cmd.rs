@@ -18,14 +18,22 @@ pub fn alerts(store: &Store, limit: i64, json: bool) -> Result<()> {
     let alerts = store.audit_log(limit, true)?;
     if json {
         let list: Vec<Value> = alerts.iter().map(record_json).collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "alerts": list }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "alerts": list }))?
+        );
         return Ok(());
     }
     if alerts.is_empty() {
         println!("no alerts");
         return Ok(());
     }
-    let mut rows = vec![vec!["when".to_string(), "kind".into(), "address".into(), "what".into()]];
+    let mut rows = vec![vec![
+        "when".to_string(),
+        "kind".into(),
+        "address".into(),
+        "what".into(),
+    ]];
     for a in &alerts {
         let e = &a.entry;
         rows.push(vec![
@@ -80,7 +88,9 @@ pub fn audit(store: &Store, limit: i64, json: bool) -> Result<()> {
         }
         match broken {
             None => println!("audit chain: ok"),
-            Some(seq) => println!("audit chain: BROKEN at entry {seq} (changed, removed or reordered)"),
+            Some(seq) => {
+                println!("audit chain: BROKEN at entry {seq} (changed, removed or reordered)")
+            }
         }
     }
     if broken.is_some() {

@@ -3,8 +3,8 @@
 //! Exit codes: 0 success, 1 failure of the run itself (store, planner),
 //! 2 bad input (campaign file, arguments, unknown names).
 
-mod audit_cmd;
 mod ask_tell;
+mod audit_cmd;
 mod output;
 mod popcon_cmd;
 mod prov_cmd;

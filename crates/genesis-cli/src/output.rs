@@ -3,14 +3,10 @@
 use crate::Report;
 use anyhow::Result;
 use genesis_core::{Goal, ParetoFront, Value, pareto_front};
-use genesis_store::{CampaignRecord, Store, TrialRecord};
-use serde_json::{Value as Json, json};
 pub use genesis_engine::export::{csv, jsonl, rfc3339, trial_json};
 use genesis_engine::export::{duration_s, output_names, param_names, value_json};
-
-
-
-
+use genesis_store::{CampaignRecord, Store, TrialRecord};
+use serde_json::{Value as Json, json};
 
 fn best_json(record: &CampaignRecord, best: Option<&TrialRecord>) -> Json {
     let Some(b) = best else { return Json::Null };
@@ -230,8 +226,6 @@ pub fn list(store: &Store, json: bool) -> Result<()> {
     }
     Ok(())
 }
-
-
 
 /// `genesis show`.
 pub fn show(store: &Store, record: &CampaignRecord, json: bool) -> Result<()> {

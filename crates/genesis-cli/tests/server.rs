@@ -101,38 +101,45 @@ fn start_with(g: &Genesis, args: &[&str]) -> Server {
     Server { child, base: url }
 }
 
-/// (status, body) of a request with an optional bearer credential.
-fn call(
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// (status, body) of a request with an optional bearer credential and a
+/// body of the given media type.
+fn call_as(
     s: &Server,
     method: &str,
     path: &str,
     auth: Option<&str>,
-    body: Option<Value>,
+    content_type: &str,
+    body: Option<String>,
 ) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
     let url = format!("{}{path}", s.base);
-    let resp = match (method, body) {
-        ("GET", _) => {
+    let bearer = auth.map(|a| format!("Bearer {a}"));
+    let resp = match method {
+        "GET" => {
             let mut r = agent.get(&url);
-            if let Some(a) = auth {
-                r = r.header("Authorization", &format!("Bearer {a}"));
+            if let Some(b) = &bearer {
+                r = r.header("Authorization", b);
             }
             r.call()
         }
-        (m, body) => {
+        m => {
             let mut r = if m == "DELETE" {
                 agent.delete(&url).force_send_body()
             } else {
                 agent.post(&url)
             };
-            if let Some(a) = auth {
-                r = r.header("Authorization", &format!("Bearer {a}"));
+            if let Some(b) = &bearer {
+                r = r.header("Authorization", b);
             }
-            r.header("Content-Type", "application/json")
-                .send(body.map(|b| b.to_string()).unwrap_or_default())
+            r.header("Content-Type", content_type)
+                .send(body.unwrap_or_default())
         }
     };
     let mut resp = resp.unwrap();
@@ -142,6 +149,58 @@ fn call(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// (status, body) of a JSON request with an optional bearer credential.
+fn call(
+    s: &Server,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    call_as(
+        s,
+        method,
+        path,
+        auth,
+        "application/json",
+        body.map(|b| b.to_string()),
+    )
+}
+
+/// Reads the Server-Sent Events at `path` until an `end` event or until
+/// `enough` says so; returns (event, data) pairs.
+fn events_until(
+    s: &Server,
+    path: &str,
+    auth: &str,
+    enough: impl Fn(&Value) -> bool,
+) -> Vec<(String, Value)> {
+    let resp = agent()
+        .get(&format!("{}{path}", s.base))
+        .header("Authorization", &format!("Bearer {auth}"))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut reader = BufReader::new(resp.into_body().into_reader());
+    let (mut out, mut event) = (Vec::new(), String::new());
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 {
+        let l = line.trim_end().to_string();
+        line.clear();
+        if let Some(e) = l.strip_prefix("event: ") {
+            event = e.to_string();
+        } else if let Some(d) = l.strip_prefix("data: ") {
+            let data: Value = serde_json::from_str(d).unwrap();
+            let stop = event == "end" || enough(&data);
+            out.push((event.clone(), data));
+            if stop {
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn login(s: &Server, user: &str, password: &str) -> String {
@@ -553,4 +612,408 @@ for url, ctx in [("https://127.0.0.1:{port}/api/v1/health", None), ("http://127.
     );
     assert_eq!(text.matches("refused").count(), 2, "{text}");
     assert!(!text.contains("UNEXPECTED"), "{text}");
+}
+
+/// What a caller should get from an endpoint with access `access`:
+/// `None` for "let through" (any answer but 401, 403, or a 404 that hides a
+/// project), else the refusal's status.
+fn expected(access: &str, caller: &str) -> Option<u16> {
+    let rank = |r: &str| ["viewer", "editor", "owner"].iter().position(|x| *x == r);
+    let (kind, needed) = access.split_once(':').unwrap_or((access, ""));
+    match (kind, caller) {
+        ("public", _) => None,
+        (_, "none") => Some(401),
+        ("signed", _) => None,
+        ("session" | "site-admin", "token") => Some(403),
+        ("session", _) => None,
+        ("site-admin", "admin") => None,
+        ("site-admin", _) => Some(403),
+        ("project" | "campaign", "admin") => None,
+        ("project" | "campaign", "outsider") => Some(404),
+        ("project" | "campaign", who) => {
+            // The token acts as an editor.
+            let role = if who == "token" { "editor" } else { who };
+            if rank(role) >= rank(needed) {
+                None
+            } else {
+                Some(403)
+            }
+        }
+        other => panic!("unknown access {other:?}"),
+    }
+}
+
+/// Who may call what: the specification the server's route table must
+/// match (method, path, access).
+const ACCESS: &[(&str, &str, &str)] = &[
+    ("GET", "/api/v1/health", "public"),
+    ("GET", "/api/openapi.json", "public"),
+    ("POST", "/api/v1/auth/login", "public"),
+    ("POST", "/api/v1/auth/logout", "session"),
+    ("POST", "/api/v1/auth/password", "session"),
+    ("GET", "/api/v1/tokens", "session"),
+    ("POST", "/api/v1/tokens", "session"),
+    ("DELETE", "/api/v1/tokens/{token_id}", "session"),
+    ("GET", "/api/v1/users", "site-admin"),
+    ("POST", "/api/v1/users", "site-admin"),
+    ("GET", "/api/v1/projects", "signed"),
+    ("POST", "/api/v1/projects", "site-admin"),
+    (
+        "POST",
+        "/api/v1/projects/{project}/members",
+        "project:owner",
+    ),
+    ("GET", "/api/v1/alerts", "site-admin"),
+    ("GET", "/api/v1/audit", "site-admin"),
+    ("GET", "/api/v1/campaigns", "signed"),
+    (
+        "POST",
+        "/api/v1/projects/{project}/campaigns",
+        "project:editor",
+    ),
+    ("GET", "/api/v1/campaigns/{id}", "campaign:viewer"),
+    ("POST", "/api/v1/campaigns/{id}/cancel", "campaign:editor"),
+    ("GET", "/api/v1/campaigns/{id}/trials", "campaign:viewer"),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/trials/{index}",
+        "campaign:viewer",
+    ),
+    ("GET", "/api/v1/campaigns/{id}/events", "campaign:viewer"),
+    ("GET", "/api/v1/campaigns/{id}/verify", "campaign:viewer"),
+    ("GET", "/api/v1/campaigns/{id}/prov", "campaign:viewer"),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/export.csv",
+        "campaign:viewer",
+    ),
+    ("POST", "/api/v1/campaigns/{id}/ask", "campaign:editor"),
+    ("POST", "/api/v1/campaigns/{id}/tell", "campaign:editor"),
+];
+
+/// Every endpoint of the OpenAPI document (generated from the route table
+/// the gate enforces, and checked against [`ACCESS`]), for every kind of caller: no credential, someone
+/// with no role in the project, viewer, editor, owner, an editor's API
+/// token, and a site administrator.
+#[test]
+fn every_endpoint_refuses_whoever_lacks_its_access() {
+    let g = Genesis::new();
+    let id = manual_campaign(&g);
+    let (admin_pw, admin_totp) = add_user_with_totp(&g, "alice", true);
+    let mut passwords = vec![];
+    for (name, role) in [("vera", "viewer"), ("ed", "editor"), ("olga", "owner")] {
+        passwords.push((role, name, add_user(&g, name, false)));
+        g.run(&["project", "grant", "default", name, role]).ok();
+    }
+    let outsider_pw = add_user(&g, "otto", false);
+    let s = start(&g);
+    let (status, doc) = call(&s, "GET", "/api/openapi.json", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let mut callers: Vec<(&str, Option<String>)> = vec![("none", None)];
+    callers.push(("outsider", Some(login(&s, "otto", &outsider_pw))));
+    for (role, name, pw) in &passwords {
+        callers.push((role, Some(login(&s, name, pw))));
+    }
+    let editor = callers.iter().find(|c| c.0 == "editor").unwrap().1.clone();
+    let (_, tok) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        editor.as_deref(),
+        Some(json!({"project": "default", "role": "editor", "label": "matrix"})),
+    );
+    callers.push(("token", tok["token"].as_str().map(String::from)));
+    let admin_totp = admin_totp.unwrap();
+    callers.push((
+        "admin",
+        Some(login_with(&s, "alice", &admin_pw, Some(code(&admin_totp)))),
+    ));
+    // Trial 0 exists, so `trials/{index}` has something to show.
+    call(
+        &s,
+        "POST",
+        &format!("/api/v1/campaigns/{id}/ask"),
+        editor.as_deref(),
+        Some(json!({"count": 1})),
+    );
+
+    // Every operation; logout last (it ends the caller's session) and
+    // cancel after the rest (it stops the campaign).
+    let mut operations: Vec<(String, String, String, String)> = Vec::new();
+    let mut declared = Vec::new();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            declared.push((
+                method.to_uppercase(),
+                path.clone(),
+                op["x-genesis-access"].as_str().unwrap().to_string(),
+            ));
+            let concrete = path
+                .replace("{id}", &id)
+                .replace("{project}", "default")
+                .replace("{index}", "0")
+                .replace("{token_id}", "999999");
+            let produces = op["responses"]
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap()["content"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap()
+                .clone();
+            operations.push((
+                method.to_uppercase(),
+                concrete,
+                op["x-genesis-access"].as_str().unwrap().to_string(),
+                produces,
+            ));
+        }
+    }
+    let mut specified: Vec<(String, String, String)> = ACCESS
+        .iter()
+        .map(|(m, p, a)| (m.to_string(), p.to_string(), a.to_string()))
+        .collect();
+    specified.sort();
+    declared.sort();
+    assert_eq!(
+        declared, specified,
+        "the API's endpoints or their access changed"
+    );
+    let last = |p: &str| p.ends_with("/logout") as u8 * 2 + p.ends_with("/cancel") as u8;
+    operations.sort_by_key(|o| last(&o.1));
+    assert!(operations.len() >= 25, "{} operations", operations.len());
+
+    let mut checked = 0;
+    for (caller, credential) in &callers {
+        for (method, path, access, produces) in &operations {
+            if path.ends_with("/auth/login") {
+                continue; // public, and failures count towards lockouts
+            }
+            let want = expected(access, caller);
+            let status = if produces == "text/event-stream" {
+                // Only the status: the stream runs while the campaign does.
+                let mut r = agent().get(&format!("{}{path}", s.base));
+                if let Some(c) = credential {
+                    r = r.header("Authorization", &format!("Bearer {c}"));
+                }
+                r.call().unwrap().status().as_u16()
+            } else {
+                let body = (method != "GET").then(|| json!({}));
+                call(&s, method, path, credential.as_deref(), body).0
+            };
+            match want {
+                Some(refusal) => assert_eq!(
+                    status, refusal,
+                    "{caller} {method} {path} ({access}) should be refused"
+                ),
+                None => {
+                    let hidden = status == 404 && !path.contains("999999");
+                    assert!(
+                        status != 401 && status != 403 && !hidden,
+                        "{caller} {method} {path} ({access}) was refused: {status}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7 * 25, "{checked} checks");
+}
+
+/// A campaign whose twin is a slow Python program (0.15 s a trial), so a
+/// test can stop the server in the middle of it.
+const SLOW_CAMPAIGN: &str = r#"
+name = "slow-branin"
+budget = 16
+seed = 4
+planner = "sobol"
+[twin]
+command = ["python3", "-c", "import json,sys,time; x=json.load(sys.stdin); time.sleep(0.15); print(json.dumps({'f': (x['a']-1)**2 + x['b']}))"]
+[parameters]
+a = { type = "float", low = 0.0, high = 2.0, unit = "m" }
+b = { type = "float", low = 0.0, high = 1.0, unit = "s" }
+[objectives.f]
+goal = "minimize"
+"#;
+
+#[test]
+fn campaigns_run_in_the_server_stream_progress_and_resume_after_a_crash() {
+    let g = Genesis::new();
+    let pw = add_user(&g, "carol", false);
+    g.run(&["project", "grant", "default", "carol", "editor"])
+        .ok();
+    // Without --allow-programs a program twin is refused, and nothing is stored.
+    let s = start(&g);
+    let carol = login(&s, "carol", &pw);
+    let create = "/api/v1/projects/default/campaigns";
+    let (status, body) = call(
+        &s,
+        "POST",
+        create,
+        Some(&carol),
+        Some(json!({ "toml": SLOW_CAMPAIGN })),
+    );
+    assert_eq!(
+        (status, body["code"].clone()),
+        (422, json!("rejected")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-programs")
+    );
+    let (_, list) = call(&s, "GET", "/api/v1/campaigns", Some(&carol), None);
+    assert_eq!(list["campaigns"], json!([]));
+    // A bad campaign file: 422 with the line and field.
+    let (status, body) = call_as(
+        &s,
+        "POST",
+        create,
+        Some(&carol),
+        "application/toml",
+        Some(SLOW_CAMPAIGN.replace("budget = 16", "budget = -3")),
+    );
+    assert_eq!(status, 422, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("campaign.toml:3:") && message.contains("budget"),
+        "{body}"
+    );
+    drop(s);
+
+    let mut s = start_with(&g, &["--bind", "127.0.0.1:0", "--allow-programs"]);
+    let carol = login(&s, "carol", &pw);
+    let (status, created) = call(
+        &s,
+        "POST",
+        create,
+        Some(&carol),
+        Some(json!({ "toml": SLOW_CAMPAIGN })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["owner"], "carol");
+    let events = format!("/api/v1/campaigns/{id}/events");
+    // Progress arrives as it happens; stop the server hard after a few trials.
+    let seen = events_until(&s, &events, &carol, |d| {
+        d["counts"]["completed"].as_u64() >= Some(3)
+    });
+    assert!(seen.iter().all(|(e, _)| e == "progress"), "{seen:?}");
+    let done_before = seen.last().unwrap().1["counts"]["completed"]
+        .as_u64()
+        .unwrap();
+    assert!(done_before < 16);
+    unsafe_kill(&mut s);
+
+    // A new server resumes the campaign by itself and finishes it.
+    let s = start_with(&g, &["--bind", "127.0.0.1:0", "--allow-programs"]);
+    let carol = login(&s, "carol", &pw);
+    let seen = events_until(&s, &events, &carol, |_| false);
+    let (last_event, last) = seen.last().unwrap();
+    assert_eq!(last_event, "end");
+    assert_eq!(last["status"], "completed", "{last}");
+    assert_eq!(last["counts"]["completed"], 16, "{last}");
+    assert!(last["best"]["outputs"]["f"].is_number(), "{last}");
+    // The record verifies, and the CSV has one row per trial.
+    let (_, v) = call(
+        &s,
+        "GET",
+        &format!("/api/v1/campaigns/{id}/verify"),
+        Some(&carol),
+        None,
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    let (status, csv) = call(
+        &s,
+        "GET",
+        &format!("/api/v1/campaigns/{id}/export.csv"),
+        Some(&carol),
+        None,
+    );
+    assert_eq!(status, 200);
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("campaign,index,status,a,b,f,"), "{csv}");
+    assert_eq!(csv.lines().count(), 17);
+    // Cancelling a finished campaign is refused.
+    let (status, body) = call(
+        &s,
+        "POST",
+        &format!("/api/v1/campaigns/{id}/cancel"),
+        Some(&carol),
+        None,
+    );
+    assert_eq!((status, body["code"].clone()), (409, json!("not_running")));
+}
+
+/// SIGKILL: the server gets no chance to tidy up.
+fn unsafe_kill(s: &mut Server) {
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+}
+
+#[test]
+fn requests_are_audited_and_attacks_raise_alerts() {
+    let g = Genesis::new();
+    let (admin_pw, admin_totp) = add_user_with_totp(&g, "alice", true);
+    add_user(&g, "erin", false);
+    let s = start(&g);
+    for _ in 0..6 {
+        call(
+            &s,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"user": "erin", "password": "guess-guess-guess"})),
+        );
+    }
+    // Refusals are audited too: no credential at all.
+    assert_eq!(call(&s, "GET", "/api/v1/campaigns", None, None).0, 401);
+    let admin = login_with(&s, "alice", &admin_pw, Some(code(&admin_totp.unwrap())));
+    let (status, alerts) = call(&s, "GET", "/api/v1/alerts", Some(&admin), None);
+    assert_eq!(status, 200, "{alerts}");
+    let alerts = alerts["alerts"].as_array().unwrap().clone();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert per account and window: {alerts:?}"
+    );
+    assert_eq!(alerts[0]["target"], "failed_login_burst");
+    assert_eq!(alerts[0]["detail"]["subject"], "user erin");
+    let (_, audit) = call(&s, "GET", "/api/v1/audit?limit=100", Some(&admin), None);
+    assert_eq!(audit["chain_ok"], true);
+    let entries = audit["entries"].as_array().unwrap();
+    let failed = entries
+        .iter()
+        .filter(|e| e["action"] == "login" && e["status"] == 401 && e["target"] == "erin")
+        .count();
+    assert_eq!(failed, 5, "the sixth is a lockout (429)");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "GET /api/v1/campaigns"
+                && e["status"] == 401
+                && e["address"] == "127.0.0.1")
+    );
+    assert!(entries.iter().any(|e| e["action"] == "GET /api/v1/alerts"
+        && e["actor"] == "alice"
+        && e["credential"] == "session"));
+    drop(s);
+    // The CLI reads the same log; editing it breaks the chain.
+    let r = g.run(&["alerts", "--json"]).ok().json();
+    assert_eq!(r["alerts"][0]["target"], "failed_login_burst");
+    g.run(&["audit"]).ok();
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    db.execute("UPDATE audit SET status = 200 WHERE seq = 2", [])
+        .unwrap();
+    let r = g.run(&["audit"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("BROKEN at entry 2"), "{}", r.stdout);
 }

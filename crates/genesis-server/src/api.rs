@@ -165,15 +165,21 @@ pub(crate) struct Caller {
 
 impl Caller {
     pub(crate) fn who(&self) -> &Principal {
-        self.who.as_ref().expect("the gate put a principal on a non-public route")
+        self.who
+            .as_ref()
+            .expect("the gate put a principal on a non-public route")
     }
 
     pub(crate) fn campaign(&self) -> &CampaignRecord {
-        self.campaign.as_ref().expect("the gate put the campaign on a campaign route")
+        self.campaign
+            .as_ref()
+            .expect("the gate put the campaign on a campaign route")
     }
 
     pub(crate) fn project(&self) -> &str {
-        self.project.as_deref().expect("the gate put the project on a project route")
+        self.project
+            .as_deref()
+            .expect("the gate put the project on a project route")
     }
 }
 
@@ -200,7 +206,11 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The role `who` has in `project`, if any. A token has exactly its scope.
-pub(crate) fn role_in(store: &Store, who: &Principal, project: &str) -> Result<Option<Role>, ApiError> {
+pub(crate) fn role_in(
+    store: &Store,
+    who: &Principal,
+    project: &str,
+) -> Result<Option<Role>, ApiError> {
     Ok(match &who.token_scope {
         Some((p, r)) if p == project => Some(*r),
         Some(_) => None,
@@ -261,7 +271,10 @@ fn authorise(
     access: Access,
     credential: Option<&str>,
     params: &RawPathParams,
-) -> Result<(Option<Principal>, Option<CampaignRecord>, Option<String>), (Option<Principal>, ApiError)> {
+) -> Result<
+    (Option<Principal>, Option<CampaignRecord>, Option<String>),
+    (Option<Principal>, ApiError),
+> {
     if access == Access::Public {
         return Ok((None, None, None));
     }
@@ -349,7 +362,10 @@ async fn gate(
     let (who, campaign, project) = match decided {
         Ok(Ok(found)) => found,
         Ok(Err((who, e))) => {
-            gate.state.inner.audit.record(entry(who.as_ref(), e.status, json!({})));
+            gate.state
+                .inner
+                .audit
+                .record(entry(who.as_ref(), e.status, json!({})));
             return e.into_response();
         }
         Err(_) => return internal().into_response(),
@@ -364,10 +380,11 @@ async fn gate(
     if let Some(who) = &who {
         use axum::body::HttpBody;
         let bytes = response.body().size_hint().exact();
-        gate.state
-            .inner
-            .audit
-            .record(entry(Some(who), response.status(), json!({ "bytes": bytes })));
+        gate.state.inner.audit.record(entry(
+            Some(who),
+            response.status(),
+            json!({ "bytes": bytes }),
+        ));
     }
     response
 }
@@ -386,33 +403,296 @@ pub(crate) fn endpoints() -> Vec<(Endpoint, MethodRouter<AppState>)> {
     };
     const JSON: &str = "application/json";
     vec![
-        (e("GET", "/api/v1/health", Public, "Liveness and version", None, JSON), get(u::health)),
-        (e("GET", "/api/openapi.json", Public, "This API's OpenAPI 3 description", None, JSON), get(openapi::serve_doc)),
-        (e("POST", "/api/v1/auth/login", Public, "Sign in with password (and TOTP code): a session token", Some("Login"), JSON), post(u::login)),
-        (e("POST", "/api/v1/auth/logout", Session, "End this session", None, JSON), post(u::logout)),
-        (e("POST", "/api/v1/auth/password", Session, "Change your password", Some("PasswordChange"), JSON), post(u::change_password)),
-        (e("GET", "/api/v1/tokens", Session, "Your API tokens (never the secrets)", None, JSON), get(u::list_tokens)),
-        (e("POST", "/api/v1/tokens", Session, "Create an API token for one project and role (shown once)", Some("NewToken"), JSON), post(u::create_token)),
-        (e("DELETE", "/api/v1/tokens/{token_id}", Session, "Revoke one of your API tokens", None, JSON), delete(u::revoke_token)),
-        (e("GET", "/api/v1/users", SiteAdmin, "Every user", None, JSON), get(u::list_users)),
-        (e("POST", "/api/v1/users", SiteAdmin, "Create a user: a one-time password (and TOTP enrolment URI)", Some("NewUser"), JSON), post(u::create_user)),
-        (e("GET", "/api/v1/projects", Signed, "The projects you have a role in, with their members", None, JSON), get(u::list_projects)),
-        (e("POST", "/api/v1/projects", SiteAdmin, "Create a project", Some("NewProject"), JSON), post(u::create_project)),
-        (e("POST", "/api/v1/projects/{project}/members", Project(Role::Owner), "Give a user a role in the project", Some("Grant"), JSON), post(u::grant)),
-        (e("GET", "/api/v1/alerts", SiteAdmin, "Alerts raised by the audit detectors", None, JSON), get(u::alerts)),
-        (e("GET", "/api/v1/audit", SiteAdmin, "The latest audit log entries and whether the chain verifies", None, JSON), get(u::audit)),
-        (e("GET", "/api/v1/campaigns", Signed, "The campaigns you can see, with trial counts", None, JSON), get(c::list)),
-        (e("POST", "/api/v1/projects/{project}/campaigns", Project(Role::Editor), "Create a campaign from TOML or JSON; the server runs it unless it is manual", Some("NewCampaign"), JSON), post(c::create)),
-        (e("GET", "/api/v1/campaigns/{id}", Campaign(Role::Viewer), "One campaign with counts and best trial", None, JSON), get(c::get_one)),
-        (e("POST", "/api/v1/campaigns/{id}/cancel", Campaign(Role::Editor), "Stop a running campaign", None, JSON), post(c::cancel)),
-        (e("GET", "/api/v1/campaigns/{id}/trials", Campaign(Role::Viewer), "The campaign's trials", None, JSON), get(c::trials)),
-        (e("GET", "/api/v1/campaigns/{id}/trials/{index}", Campaign(Role::Viewer), "One trial", None, JSON), get(c::trial)),
-        (e("GET", "/api/v1/campaigns/{id}/events", Campaign(Role::Viewer), "Progress as Server-Sent Events until the campaign ends", None, "text/event-stream"), get(c::events)),
-        (e("GET", "/api/v1/campaigns/{id}/verify", Campaign(Role::Viewer), "Check the campaign's signed provenance record", None, JSON), get(c::verify)),
-        (e("GET", "/api/v1/campaigns/{id}/prov", Campaign(Role::Viewer), "W3C PROV-JSON of the campaign", None, JSON), get(c::prov)),
-        (e("GET", "/api/v1/campaigns/{id}/export.csv", Campaign(Role::Viewer), "The trials as CSV (as `genesis export --format csv`)", None, "text/csv"), get(c::export_csv)),
-        (e("POST", "/api/v1/campaigns/{id}/ask", Campaign(Role::Editor), "Propose experiments for a manual campaign", Some("Ask"), JSON), post(c::ask)),
-        (e("POST", "/api/v1/campaigns/{id}/tell", Campaign(Role::Editor), "Record results of proposed experiments (all or none)", Some("Tell"), JSON), post(c::tell)),
+        (
+            e(
+                "GET",
+                "/api/v1/health",
+                Public,
+                "Liveness and version",
+                None,
+                JSON,
+            ),
+            get(u::health),
+        ),
+        (
+            e(
+                "GET",
+                "/api/openapi.json",
+                Public,
+                "This API's OpenAPI 3 description",
+                None,
+                JSON,
+            ),
+            get(openapi::serve_doc),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/auth/login",
+                Public,
+                "Sign in with password (and TOTP code): a session token",
+                Some("Login"),
+                JSON,
+            ),
+            post(u::login),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/auth/logout",
+                Session,
+                "End this session",
+                None,
+                JSON,
+            ),
+            post(u::logout),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/auth/password",
+                Session,
+                "Change your password",
+                Some("PasswordChange"),
+                JSON,
+            ),
+            post(u::change_password),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/tokens",
+                Session,
+                "Your API tokens (never the secrets)",
+                None,
+                JSON,
+            ),
+            get(u::list_tokens),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/tokens",
+                Session,
+                "Create an API token for one project and role (shown once)",
+                Some("NewToken"),
+                JSON,
+            ),
+            post(u::create_token),
+        ),
+        (
+            e(
+                "DELETE",
+                "/api/v1/tokens/{token_id}",
+                Session,
+                "Revoke one of your API tokens",
+                None,
+                JSON,
+            ),
+            delete(u::revoke_token),
+        ),
+        (
+            e("GET", "/api/v1/users", SiteAdmin, "Every user", None, JSON),
+            get(u::list_users),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/users",
+                SiteAdmin,
+                "Create a user: a one-time password (and TOTP enrolment URI)",
+                Some("NewUser"),
+                JSON,
+            ),
+            post(u::create_user),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/projects",
+                Signed,
+                "The projects you have a role in, with their members",
+                None,
+                JSON,
+            ),
+            get(u::list_projects),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/projects",
+                SiteAdmin,
+                "Create a project",
+                Some("NewProject"),
+                JSON,
+            ),
+            post(u::create_project),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/projects/{project}/members",
+                Project(Role::Owner),
+                "Give a user a role in the project",
+                Some("Grant"),
+                JSON,
+            ),
+            post(u::grant),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/alerts",
+                SiteAdmin,
+                "Alerts raised by the audit detectors",
+                None,
+                JSON,
+            ),
+            get(u::alerts),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/audit",
+                SiteAdmin,
+                "The latest audit log entries and whether the chain verifies",
+                None,
+                JSON,
+            ),
+            get(u::audit),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns",
+                Signed,
+                "The campaigns you can see, with trial counts",
+                None,
+                JSON,
+            ),
+            get(c::list),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/projects/{project}/campaigns",
+                Project(Role::Editor),
+                "Create a campaign from TOML or JSON; the server runs it unless it is manual",
+                Some("NewCampaign"),
+                JSON,
+            ),
+            post(c::create),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}",
+                Campaign(Role::Viewer),
+                "One campaign with counts and best trial",
+                None,
+                JSON,
+            ),
+            get(c::get_one),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/campaigns/{id}/cancel",
+                Campaign(Role::Editor),
+                "Stop a running campaign",
+                None,
+                JSON,
+            ),
+            post(c::cancel),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/trials",
+                Campaign(Role::Viewer),
+                "The campaign's trials",
+                None,
+                JSON,
+            ),
+            get(c::trials),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/trials/{index}",
+                Campaign(Role::Viewer),
+                "One trial",
+                None,
+                JSON,
+            ),
+            get(c::trial),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/events",
+                Campaign(Role::Viewer),
+                "Progress as Server-Sent Events until the campaign ends",
+                None,
+                "text/event-stream",
+            ),
+            get(c::events),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/verify",
+                Campaign(Role::Viewer),
+                "Check the campaign's signed provenance record",
+                None,
+                JSON,
+            ),
+            get(c::verify),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/prov",
+                Campaign(Role::Viewer),
+                "W3C PROV-JSON of the campaign",
+                None,
+                JSON,
+            ),
+            get(c::prov),
+        ),
+        (
+            e(
+                "GET",
+                "/api/v1/campaigns/{id}/export.csv",
+                Campaign(Role::Viewer),
+                "The trials as CSV (as `genesis export --format csv`)",
+                None,
+                "text/csv",
+            ),
+            get(c::export_csv),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/campaigns/{id}/ask",
+                Campaign(Role::Editor),
+                "Propose experiments for a manual campaign",
+                Some("Ask"),
+                JSON,
+            ),
+            post(c::ask),
+        ),
+        (
+            e(
+                "POST",
+                "/api/v1/campaigns/{id}/tell",
+                Campaign(Role::Editor),
+                "Record results of proposed experiments (all or none)",
+                Some("Tell"),
+                JSON,
+            ),
+            post(c::tell),
+        ),
     ]
 }
 
@@ -425,7 +705,10 @@ pub fn router(state: AppState) -> Router {
             access: endpoint.access,
             action: format!("{} {}", endpoint.method, endpoint.path),
         };
-        router = router.route(endpoint.path, handler.layer(from_fn_with_state(gate_state, gate)));
+        router = router.route(
+            endpoint.path,
+            handler.layer(from_fn_with_state(gate_state, gate)),
+        );
     }
     router.with_state(state)
 }

@@ -3,13 +3,13 @@
 //! gate has already checked the caller's role and put the campaign in the
 //! [`Caller`].
 
-use crate::api::{ApiError, ApiResult, Body, Caller, err, invalid, not_found, require, with_store};
 use crate::AppState;
+use crate::api::{ApiError, ApiResult, Body, Caller, err, invalid, not_found, require, with_store};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
 use genesis_core::{CampaignStatus, Outputs, TwinRef};
 use genesis_engine::export::trial_json;
@@ -40,7 +40,10 @@ fn progress_json(c: &CampaignRecord, store: &Store) -> Result<Value, ApiError> {
     Ok(out)
 }
 
-pub(crate) async fn list(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let who = caller.who();
         let mut out = Vec::new();
@@ -77,7 +80,9 @@ fn campaign_source(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError>
     match (parsed.toml, parsed.campaign) {
         (Some(t), None) => Ok(t),
         (None, Some(c)) => toml::to_string(&c).map_err(|e| invalid(format!("campaign: {e}"))),
-        _ => Err(invalid("give either `toml` (the campaign file's text) or `campaign` (the same as a JSON object)")),
+        _ => Err(invalid(
+            "give either `toml` (the campaign file's text) or `campaign` (the same as a JSON object)",
+        )),
     }
 }
 
@@ -94,14 +99,18 @@ pub(crate) async fn create(
     let spec = &prepared.parsed.spec;
     let runs_programs = match &spec.twin {
         TwinRef::Command { .. } => Some("`twin.command` runs a program"),
-        TwinRef::Http { auth_env: Some(_), .. } => Some("`twin.auth_env` reads the server's environment"),
+        TwinRef::Http {
+            auth_env: Some(_), ..
+        } => Some("`twin.auth_env` reads the server's environment"),
         _ => None,
     };
     if let Some(why) = runs_programs.filter(|_| !config.allow_programs) {
         return Err(err(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rejected",
-            format!("{why} on the server, which this server does not allow\nhint: use a built-in or HTTP twin, run the campaign with the CLI, or start the server with --allow-programs"),
+            format!(
+                "{why} on the server, which this server does not allow\nhint: use a built-in or HTTP twin, run the campaign with the CLI, or start the server with --allow-programs"
+            ),
         ));
     }
     let manual = genesis_engine::is_manual(spec);
@@ -120,18 +129,31 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(doc)))
 }
 
-pub(crate) async fn get_one(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
-    with_store(&state, move |store| Ok(Json(progress_json(caller.campaign(), store)?))).await
+pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
+    with_store(&state, move |store| {
+        Ok(Json(progress_json(caller.campaign(), store)?))
+    })
+    .await
 }
 
-pub(crate) async fn cancel(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let c = caller.campaign();
         if c.status != CampaignStatus::Running {
             return Err(err(
                 StatusCode::CONFLICT,
                 "not_running",
-                format!("campaign {} is {}; only running campaigns can be cancelled", c.id, c.status.as_str()),
+                format!(
+                    "campaign {} is {}; only running campaigns can be cancelled",
+                    c.id,
+                    c.status.as_str()
+                ),
             ));
         }
         store.set_campaign_status(&c.id, CampaignStatus::Cancelled, now_ms())?;
@@ -140,7 +162,10 @@ pub(crate) async fn cancel(State(state): State<AppState>, Extension(caller): Ext
     .await
 }
 
-pub(crate) async fn trials(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn trials(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let c = caller.campaign();
         let trials: Vec<Value> = store.trials(&c.id)?.iter().map(trial_json).collect();
@@ -159,7 +184,10 @@ pub(crate) async fn trial(
         let what = format!("trial {index} of campaign {}", c.id);
         let index: u64 = index.parse().map_err(|_| not_found(&what))?;
         let trials = store.trials(&c.id)?;
-        let t = trials.iter().find(|t| t.index == index).ok_or_else(|| not_found(&what))?;
+        let t = trials
+            .iter()
+            .find(|t| t.index == index)
+            .ok_or_else(|| not_found(&what))?;
         Ok(Json(trial_json(t)))
     })
     .await
@@ -168,7 +196,10 @@ pub(crate) async fn trial(
 /// Progress as Server-Sent Events: a `progress` event (the campaign with
 /// counts and best trial) whenever it changes, polled every 250 ms, and an
 /// `end` event when the campaign is no longer running.
-pub(crate) async fn events(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> impl IntoResponse {
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> impl IntoResponse {
     let id = caller.campaign().id.clone();
     let stream = futures_util::stream::unfold(
         (state, id, Value::Null, false),
@@ -178,9 +209,11 @@ pub(crate) async fn events(State(state): State<AppState>, Extension(caller): Ext
             }
             loop {
                 let key = id.clone();
-                let snap = with_store(&state, move |store| progress_json(&store.campaign(&key)?, store))
-                    .await
-                    .ok()?;
+                let snap = with_store(&state, move |store| {
+                    progress_json(&store.campaign(&key)?, store)
+                })
+                .await
+                .ok()?;
                 if snap != last {
                     let end = snap["status"] != "running";
                     let event = Event::default()
@@ -197,21 +230,35 @@ pub(crate) async fn events(State(state): State<AppState>, Extension(caller): Ext
 }
 
 /// The provenance check of `genesis verify`, with the server's key.
-pub(crate) async fn verify(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let key = store.public_key();
-        Ok(Json(store.verify(&caller.campaign().id, &key)?.to_json(&key)))
+        Ok(Json(
+            store.verify(&caller.campaign().id, &key)?.to_json(&key),
+        ))
     })
     .await
 }
 
 /// The campaign's W3C PROV-JSON document (refused if the record is broken).
-pub(crate) async fn prov(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn prov(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let key = store.public_key();
         let (sealed, events) = store
             .verified_events(&caller.campaign().id, &key)?
-            .map_err(|b| err(StatusCode::CONFLICT, "record_broken", format!("the record does not verify: {b}")))?;
+            .map_err(|b| {
+                err(
+                    StatusCode::CONFLICT,
+                    "record_broken",
+                    format!("the record does not verify: {b}"),
+                )
+            })?;
         Ok(Json(genesis_prov::prov_json(&sealed, &events, &key.hex())))
     })
     .await
@@ -236,14 +283,22 @@ pub(crate) struct Ask {
 }
 
 fn prepared(c: &CampaignRecord) -> Result<genesis_engine::Prepared, ApiError> {
-    genesis_engine::prepare(&c.source_text, &c.source_path, std::path::Path::new(&c.base_dir))
-        .map_err(|d| invalid(d.to_string()))
+    genesis_engine::prepare(
+        &c.source_text,
+        &c.source_path,
+        std::path::Path::new(&c.base_dir),
+    )
+    .map_err(|d| invalid(d.to_string()))
 }
 
 fn engine_error(e: genesis_engine::EngineError) -> ApiError {
     match e {
         genesis_engine::EngineError::Store(s) => s.into(),
-        other => err(StatusCode::UNPROCESSABLE_ENTITY, "rejected", other.to_string()),
+        other => err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rejected",
+            other.to_string(),
+        ),
     }
 }
 
@@ -289,13 +344,20 @@ pub(crate) async fn tell(
         results.push(match (r.outputs, r.failed) {
             (Some(o), None) => (r.trial, Ok(o)),
             (None, Some(reason)) => (r.trial, Err(reason)),
-            _ => return Err(invalid(format!("trial {}: give either `outputs` or `failed`", r.trial))),
+            _ => {
+                return Err(invalid(format!(
+                    "trial {}: give either `outputs` or `failed`",
+                    r.trial
+                )));
+            }
         });
     }
     with_store(&state, move |store| {
         let c = caller.campaign();
         let counts = genesis_engine::tell(store, c, &results).map_err(engine_error)?;
-        Ok(Json(json!({ "campaign": c.id, "completed": counts.completed, "failed": counts.failed })))
+        Ok(Json(
+            json!({ "campaign": c.id, "completed": counts.completed, "failed": counts.failed }),
+        ))
     })
     .await
 }

@@ -96,7 +96,10 @@ impl AppState {
     }
 }
 
-fn app(state: AppState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr> {
+fn app(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>
+{
     router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 

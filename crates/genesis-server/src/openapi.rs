@@ -8,9 +8,7 @@ use serde_json::{Map, Value, json};
 
 /// JSON Schemas of the request bodies, by the names the table uses.
 fn schemas() -> Value {
-    let s = |props: Value, required: &[&str]| {
-        json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false })
-    };
+    let s = |props: Value, required: &[&str]| json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false });
     let role = json!({ "type": "string", "enum": ["viewer", "editor", "owner"] });
     json!({
         "Error": { "type": "object", "required": ["code", "message"],
@@ -52,17 +50,33 @@ pub fn openapi() -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         let mut responses = Map::new();
-        let ok = if e.path.ends_with("/campaigns") && e.method == "POST" { "201" } else { "200" };
-        responses.insert(ok.into(), json!({ "description": "success", "content": { e.produces: {} } }));
+        let ok = if e.path.ends_with("/campaigns") && e.method == "POST" {
+            "201"
+        } else {
+            "200"
+        };
+        responses.insert(
+            ok.into(),
+            json!({ "description": "success", "content": { e.produces: {} } }),
+        );
         if e.access != Access::Public {
             responses.insert("401".into(), error_response("no valid credential"));
-            responses.insert("403".into(), error_response("the credential lacks the role"));
+            responses.insert(
+                "403".into(),
+                error_response("the credential lacks the role"),
+            );
         }
         if matches!(e.access, Access::Project(_) | Access::Campaign(_)) || e.path.contains('{') {
-            responses.insert("404".into(), error_response("not found, or in a project you cannot see"));
+            responses.insert(
+                "404".into(),
+                error_response("not found, or in a project you cannot see"),
+            );
         }
         if e.body.is_some() || e.path.ends_with("/login") {
-            responses.insert("422".into(), error_response("malformed or refused input; nothing was written"));
+            responses.insert(
+                "422".into(),
+                error_response("malformed or refused input; nothing was written"),
+            );
         }
         let mut op = json!({
             "summary": e.summary,

@@ -36,7 +36,12 @@ impl Runner {
 
     /// Runs campaign `id` on a thread of its own, unless it already runs.
     pub(crate) fn start(&self, id: String) {
-        if !self.active.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone()) {
+        if !self
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone())
+        {
             return;
         }
         let config = self.config.clone();

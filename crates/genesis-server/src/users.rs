@@ -1,8 +1,13 @@
 //! Sign-in, sessions, API tokens, users, projects and the audit views.
 
-use crate::api::{ApiError, ApiResult, Body, Caller, err, internal, invalid, not_found, require, role_in, with_store};
-use crate::auth::{LOCK_AFTER, LOCK_MS, MIN_PASSWORD, SESSION_MS, hash_password, random_secret, verify_password};
 use crate::AppState;
+use crate::api::{
+    ApiError, ApiResult, Body, Caller, err, internal, invalid, not_found, require, role_in,
+    with_store,
+};
+use crate::auth::{
+    LOCK_AFTER, LOCK_MS, MIN_PASSWORD, SESSION_MS, hash_password, random_secret, verify_password,
+};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -56,7 +61,13 @@ pub(crate) async fn login(
 
 fn check_login(store: &mut Store, config: &crate::ServerConfig, body: Login) -> ApiResult {
     let now = now_ms();
-    let refused = || err(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong user name, password or code");
+    let refused = || {
+        err(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "wrong user name, password or code",
+        )
+    };
     let Some(user) = store.user(&body.user)? else {
         verify_password(&body.password, DUMMY_HASH);
         return Err(refused());
@@ -65,7 +76,10 @@ fn check_login(store: &mut Store, config: &crate::ServerConfig, body: Login) -> 
         return Err(err(
             StatusCode::TOO_MANY_REQUESTS,
             "locked",
-            format!("too many failed logins: the account is locked for up to {} minutes", LOCK_MS / 60_000),
+            format!(
+                "too many failed logins: the account is locked for up to {} minutes",
+                LOCK_MS / 60_000
+            ),
         ));
     }
     let fail = |store: &mut Store| -> Result<ApiError, ApiError> {
@@ -80,7 +94,11 @@ fn check_login(store: &mut Store, config: &crate::ServerConfig, body: Login) -> 
     match &user.totp_sealed {
         Some(sealed) => {
             let Some(code) = body.code.as_deref() else {
-                return Err(err(StatusCode::UNAUTHORIZED, "mfa_required", "this account needs its TOTP code (`code`)"));
+                return Err(err(
+                    StatusCode::UNAUTHORIZED,
+                    "mfa_required",
+                    "this account needs its TOTP code (`code`)",
+                ));
             };
             let secret = store.vault().open_secret(sealed).map_err(|e| {
                 tracing::error!("TOTP secret of {}: {e}", user.name);
@@ -94,7 +112,10 @@ fn check_login(store: &mut Store, config: &crate::ServerConfig, body: Login) -> 
             return Err(err(
                 StatusCode::UNAUTHORIZED,
                 "mfa_setup_required",
-                format!("multi-factor sign-in is required: enrol with `genesis user totp {}`", user.name),
+                format!(
+                    "multi-factor sign-in is required: enrol with `genesis user totp {}`",
+                    user.name
+                ),
             ));
         }
         None => {}
@@ -102,10 +123,15 @@ fn check_login(store: &mut Store, config: &crate::ServerConfig, body: Login) -> 
     store.login_succeeded(user.id)?;
     let token = random_secret("gns_");
     store.add_session(&token, user.id, now + SESSION_MS, now)?;
-    Ok(Json(json!({ "token": token, "expires_at": now + SESSION_MS, "mfa": user.totp_sealed.is_some() })))
+    Ok(Json(
+        json!({ "token": token, "expires_at": now + SESSION_MS, "mfa": user.totp_sealed.is_some() }),
+    ))
 }
 
-pub(crate) async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         store.end_session(caller.credential.as_deref().unwrap_or_default())?;
         Ok(Json(json!({ "status": "logged out" })))
@@ -129,10 +155,16 @@ pub(crate) async fn change_password(
         let who = caller.who();
         let user = store.user(&who.user)?.ok_or_else(|| not_found("user"))?;
         if !verify_password(&body.old, &user.password_hash) {
-            return Err(err(StatusCode::UNAUTHORIZED, "bad_credentials", "the old password is wrong"));
+            return Err(err(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "the old password is wrong",
+            ));
         }
         if body.new.chars().count() < MIN_PASSWORD {
-            return Err(invalid(format!("the new password must have at least {MIN_PASSWORD} characters")));
+            return Err(invalid(format!(
+                "the new password must have at least {MIN_PASSWORD} characters"
+            )));
         }
         store.set_password(&who.user, &hash_password(&body.new))?;
         Ok(Json(json!({ "status": "changed" })))
@@ -140,7 +172,10 @@ pub(crate) async fn change_password(
     .await
 }
 
-pub(crate) async fn list_tokens(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn list_tokens(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let tokens: Vec<Value> = store
             .tokens(caller.who().user_id)?
@@ -165,7 +200,8 @@ pub(crate) struct NewToken {
 }
 
 fn parse_role(text: &str) -> Result<Role, ApiError> {
-    Role::parse(text).ok_or_else(|| invalid(format!("role `{text}`: expected viewer, editor or owner")))
+    Role::parse(text)
+        .ok_or_else(|| invalid(format!("role `{text}`: expected viewer, editor or owner")))
 }
 
 pub(crate) async fn create_token(
@@ -239,16 +275,28 @@ pub(crate) struct NewUser {
 /// A user name: letters, digits, `.`, `_`, `-`, 1 to 64 characters.
 pub(crate) fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-pub(crate) async fn create_user(State(state): State<AppState>, Body(body): Body<NewUser>) -> ApiResult {
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    Body(body): Body<NewUser>,
+) -> ApiResult {
     if !valid_name(&body.name) {
-        return Err(invalid(format!("user name `{}`: use 1-64 letters, digits, `.`, `_` or `-`", body.name)));
+        return Err(invalid(format!(
+            "user name `{}`: use 1-64 letters, digits, `.`, `_` or `-`",
+            body.name
+        )));
     }
     with_store(&state, move |store| {
         if store.user(&body.name)?.is_some() {
-            return Err(err(StatusCode::CONFLICT, "exists", format!("user `{}` exists", body.name)));
+            return Err(err(
+                StatusCode::CONFLICT,
+                "exists",
+                format!("user `{}` exists", body.name),
+            ));
         }
         let password = random_secret("");
         store.add_user(&body.name, &hash_password(&password), body.admin, now_ms())?;
@@ -263,13 +311,21 @@ pub(crate) async fn create_user(State(state): State<AppState>, Body(body): Body<
     .await
 }
 
-pub(crate) async fn list_projects(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(crate) async fn list_projects(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     with_store(&state, move |store| {
         let who = caller.who();
         let mut out = Vec::new();
         for (name, members) in store.projects()? {
-            let Some(role) = role_in(store, who, &name)? else { continue };
-            let members: Vec<Value> = members.iter().map(|(u, r)| json!({ "user": u, "role": r.as_str() })).collect();
+            let Some(role) = role_in(store, who, &name)? else {
+                continue;
+            };
+            let members: Vec<Value> = members
+                .iter()
+                .map(|(u, r)| json!({ "user": u, "role": r.as_str() }))
+                .collect();
             out.push(json!({ "name": name, "your_role": role.as_str(), "members": members }));
         }
         Ok(Json(json!({ "projects": out })))
@@ -283,9 +339,15 @@ pub(crate) struct NewProject {
     name: String,
 }
 
-pub(crate) async fn create_project(State(state): State<AppState>, Body(body): Body<NewProject>) -> ApiResult {
+pub(crate) async fn create_project(
+    State(state): State<AppState>,
+    Body(body): Body<NewProject>,
+) -> ApiResult {
     if !valid_name(&body.name) {
-        return Err(invalid(format!("project name `{}`: use 1-64 letters, digits, `.`, `_` or `-`", body.name)));
+        return Err(invalid(format!(
+            "project name `{}`: use 1-64 letters, digits, `.`, `_` or `-`",
+            body.name
+        )));
     }
     with_store(&state, move |store| {
         store.add_project(&body.name, now_ms())?;
@@ -310,7 +372,9 @@ pub(crate) async fn grant(
     with_store(&state, move |store| {
         let project = caller.project().to_string();
         store.grant(&body.user, &project, role)?;
-        Ok(Json(json!({ "project": project, "user": body.user, "role": role.as_str() })))
+        Ok(Json(
+            json!({ "project": project, "user": body.user, "role": role.as_str() }),
+        ))
     })
     .await
 }
@@ -329,7 +393,11 @@ fn record_json(r: &genesis_store::AuditRecord) -> Value {
 pub(crate) async fn alerts(State(state): State<AppState>, Query(q): Query<Limit>) -> ApiResult {
     state.flush_audit_async().await;
     with_store(&state, move |store| {
-        let alerts: Vec<Value> = store.audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), true)?.iter().map(record_json).collect();
+        let alerts: Vec<Value> = store
+            .audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), true)?
+            .iter()
+            .map(record_json)
+            .collect();
         Ok(Json(json!({ "alerts": alerts })))
     })
     .await
@@ -339,8 +407,14 @@ pub(crate) async fn audit(State(state): State<AppState>, Query(q): Query<Limit>)
     state.flush_audit_async().await;
     with_store(&state, move |store| {
         let broken = store.verify_audit()?;
-        let entries: Vec<Value> = store.audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), false)?.iter().map(record_json).collect();
-        Ok(Json(json!({ "chain_ok": broken.is_none(), "first_broken": broken, "entries": entries })))
+        let entries: Vec<Value> = store
+            .audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), false)?
+            .iter()
+            .map(record_json)
+            .collect();
+        Ok(Json(
+            json!({ "chain_ok": broken.is_none(), "first_broken": broken, "entries": entries }),
+        ))
     })
     .await
 }

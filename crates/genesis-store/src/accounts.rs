@@ -341,7 +341,11 @@ impl Store {
              LEFT JOIN users u ON u.id = m.user_id ORDER BY p.name, u.name",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?;
         for row in rows {
             let (project, user, role) = row?;
@@ -349,7 +353,10 @@ impl Store {
                 out.push((project, Vec::new()));
             }
             if let (Some(user), Some(role)) = (user, role) {
-                out.last_mut().expect("pushed").1.push((user, role_of(role)?));
+                out.last_mut()
+                    .expect("pushed")
+                    .1
+                    .push((user, role_of(role)?));
             }
         }
         Ok(out)
@@ -362,12 +369,27 @@ impl Store {
              FROM api_tokens t JOIN projects p ON p.id = t.project_id WHERE t.user_id = ?1 ORDER BY t.id",
         )?;
         let rows = stmt.query_map([user_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?, r.get::<_, Option<i64>>(5)?, r.get::<_, Option<i64>>(6)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
         })?;
         rows.map(|row| {
             let (id, project, role, label, created_at, expires_at, revoked_at) = row?;
-            Ok(TokenInfo { id, project, role: role_of(role)?, label, created_at, expires_at, revoked_at })
+            Ok(TokenInfo {
+                id,
+                project,
+                role: role_of(role)?,
+                label,
+                created_at,
+                expires_at,
+                revoked_at,
+            })
         })
         .collect()
     }

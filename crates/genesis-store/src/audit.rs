@@ -225,7 +225,16 @@ fn detect(
         )?;
         let subject = format!("user {}", e.target);
         if n >= t.failed_logins_per_user && !already("failed_login_burst", &subject, since)? {
-            out.push(alert(e, "failed_login_burst", &subject, format!("{n} failed sign-ins for account `{}` within {} minutes", e.target, t.window_ms / 60_000)));
+            out.push(alert(
+                e,
+                "failed_login_burst",
+                &subject,
+                format!(
+                    "{n} failed sign-ins for account `{}` within {} minutes",
+                    e.target,
+                    t.window_ms / 60_000
+                ),
+            ));
         }
         if let Some(addr) = &e.address {
             let n = count(
@@ -233,10 +242,17 @@ fn detect(
                 params![addr, since],
             )?;
             let subject = format!("address {addr}");
-            if n >= t.failed_logins_per_address
-                && !already("failed_login_burst", &subject, since)?
+            if n >= t.failed_logins_per_address && !already("failed_login_burst", &subject, since)?
             {
-                out.push(alert(e, "failed_login_burst", &subject, format!("{n} failed sign-ins from {addr} within {} minutes", t.window_ms / 60_000)));
+                out.push(alert(
+                    e,
+                    "failed_login_burst",
+                    &subject,
+                    format!(
+                        "{n} failed sign-ins from {addr} within {} minutes",
+                        t.window_ms / 60_000
+                    ),
+                ));
             }
         }
     }
@@ -252,7 +268,15 @@ fn detect(
         // This entry is already in: "used before" means more than one use.
         if earlier(false)? > 1 && earlier(true)? == 1 {
             let subject = format!("{cred} from {addr}");
-            out.push(alert(e, "token_new_address", &subject, format!("API {cred} of `{}` was used from a new address {addr}", e.actor.as_deref().unwrap_or("?"))));
+            out.push(alert(
+                e,
+                "token_new_address",
+                &subject,
+                format!(
+                    "API {cred} of `{}` was used from a new address {addr}",
+                    e.actor.as_deref().unwrap_or("?")
+                ),
+            ));
         }
     }
     if matches!(e.status, 403 | 404) {
@@ -262,12 +286,22 @@ fn detect(
             (None, None) => ("address", String::new()),
         };
         let n = count(
-            &format!("SELECT count(*) FROM audit WHERE status IN (403, 404) AND {column} = ?1 AND at >= ?2"),
+            &format!(
+                "SELECT count(*) FROM audit WHERE status IN (403, 404) AND {column} = ?1 AND at >= ?2"
+            ),
             params![who, since],
         )?;
         let subject = format!("{column} {who}");
         if n >= t.denied_per_actor && !already("access_denied_burst", &subject, since)? {
-            out.push(alert(e, "access_denied_burst", &subject, format!("{n} requests refused (403/404) for {column} {who} within {} minutes", t.window_ms / 60_000)));
+            out.push(alert(
+                e,
+                "access_denied_burst",
+                &subject,
+                format!(
+                    "{n} requests refused (403/404) for {column} {who} within {} minutes",
+                    t.window_ms / 60_000
+                ),
+            ));
         }
     }
     if e.action.contains("/export") && e.status == 200 {
@@ -278,10 +312,16 @@ fn detect(
             params![who, e.at - HOUR_MS],
         )?;
         let subject = format!("user {who}");
-        if bytes > t.export_bytes_per_hour
-            && !already("export_volume", &subject, e.at - HOUR_MS)?
-        {
-            out.push(alert(e, "export_volume", &subject, format!("`{who}` exported {bytes} bytes within an hour (limit {})", t.export_bytes_per_hour)));
+        if bytes > t.export_bytes_per_hour && !already("export_volume", &subject, e.at - HOUR_MS)? {
+            out.push(alert(
+                e,
+                "export_volume",
+                &subject,
+                format!(
+                    "`{who}` exported {bytes} bytes within an hour (limit {})",
+                    t.export_bytes_per_hour
+                ),
+            ));
         }
     }
     Ok(out)

@@ -19,8 +19,8 @@ mod schema;
 mod vault;
 
 pub use accounts::{Principal, Role, TokenInfo, User, token_hash};
-pub use audit::{AuditEntry, AuditRecord, Thresholds};
 pub use artifacts::ArtifactProblem;
+pub use audit::{AuditEntry, AuditRecord, Thresholds};
 pub use record::{CheckedEvents, Verification, verify_events};
 pub use schema::SCHEMA_VERSION;
 pub use vault::{MasterKey, Vault};
@@ -280,15 +280,17 @@ impl Store {
 
     /// Creates a campaign in its project and returns it.
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<CampaignRecord> {
-        let source = self
-            .artifacts
-            .put(&self.vault, "campaign.toml", new.source_text.as_bytes())?;
+        let source =
+            self.artifacts
+                .put(&self.vault, "campaign.toml", new.source_text.as_bytes())?;
         let spec_json = to_json(new.spec);
         let tx = self.conn.transaction()?;
         let project_id: i64 = tx
-            .query_row("SELECT id FROM projects WHERE name = ?1", [new.project], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT id FROM projects WHERE name = ?1",
+                [new.project],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("project `{}`", new.project)))?;
         let id: String = loop {

@@ -306,14 +306,15 @@ impl Store {
             ));
             return Ok((v, (sealed, Vec::new())));
         }
-        let (events, artifacts) =
-            match verify_events(&id, &sealed, key, &|h| self.artifacts.get(&self.vault, h).map(|_| ())) {
-                Ok(x) => x,
-                Err(b) => {
-                    v.broken = Some(b);
-                    return Ok((v, (sealed, Vec::new())));
-                }
-            };
+        let (events, artifacts) = match verify_events(&id, &sealed, key, &|h| {
+            self.artifacts.get(&self.vault, h).map(|_| ())
+        }) {
+            Ok(x) => x,
+            Err(b) => {
+                v.broken = Some(b);
+                return Ok((v, (sealed, Vec::new())));
+            }
+        };
         v.artifacts = artifacts;
         let expected = replay_state(&id, &events).expect("checked by verify_events");
         // The campaign row against the first event.

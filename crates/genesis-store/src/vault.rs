@@ -121,14 +121,19 @@ impl MasterKey {
             write_private(path, &hex(&random::<32>()))?;
         }
         let text = fs::read_to_string(path).map_err(|e| {
-            StoreError::Key(format!("cannot read the master key {}: {e}", path.display()))
-        })?;
-        let key = unhex(text.trim()).filter(|k| k.len() == 32).ok_or_else(|| {
             StoreError::Key(format!(
-                "{} is not a master key (expected 64 hex digits)",
+                "cannot read the master key {}: {e}",
                 path.display()
             ))
         })?;
+        let key = unhex(text.trim())
+            .filter(|k| k.len() == 32)
+            .ok_or_else(|| {
+                StoreError::Key(format!(
+                    "{} is not a master key (expected 64 hex digits)",
+                    path.display()
+                ))
+            })?;
         Ok(MasterKey {
             cipher: XChaCha20Poly1305::new_from_slice(&key).expect("32 bytes"),
             path: path.to_path_buf(),
@@ -164,7 +169,10 @@ impl Vault {
         let next = keys_dir.join("data.key.next");
         if !current.exists() {
             let key: [u8; 32] = random();
-            write_private(&current, &hex(&seal_with(&master.cipher, &key, b"data key")))?;
+            write_private(
+                &current,
+                &hex(&seal_with(&master.cipher, &key, b"data key")),
+            )?;
         }
         let unwrap = |path: &Path| -> Option<Vec<u8>> {
             let text = fs::read_to_string(path).ok()?;
@@ -185,9 +193,8 @@ impl Vault {
                     ))
                 })?;
                 // The master key was replaced but the rename was not done.
-                fs::rename(&next, &current).map_err(|e| {
-                    StoreError::Io(format!("cannot finish the key rotation: {e}"))
-                })?;
+                fs::rename(&next, &current)
+                    .map_err(|e| StoreError::Io(format!("cannot finish the key rotation: {e}")))?;
                 key
             }
         };
@@ -199,7 +206,10 @@ impl Vault {
     /// Rewraps the data key under a fresh master key written to
     /// `master.path()` (replacing the old one); returns the new key. The
     /// data key, and so every artifact and secret, stays as it is.
-    pub(crate) fn rotate_master(keys_dir: &Path, master: &MasterKey) -> Result<MasterKey, StoreError> {
+    pub(crate) fn rotate_master(
+        keys_dir: &Path,
+        master: &MasterKey,
+    ) -> Result<MasterKey, StoreError> {
         let raw_key: [u8; 32] = random();
         let current = keys_dir.join("data.key");
         let text = fs::read_to_string(&current)
