@@ -9,6 +9,7 @@ use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
 use genesis_engine::now_ms;
 use genesis_store::{AuditEntry, CampaignRecord, Principal, Role, Store, StoreError};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -102,6 +103,29 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for Body
             .map(Body)
             .map_err(|e| invalid(format!("request body: {e}")))
     }
+}
+
+/// A whole number sent as JSON, also when written `3.0`: JSON Schema's
+/// `integer` admits it, so the API does too.
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 2f64.powi(53))
+                .map(|x| x as u64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number >= 0")))
+}
+
+/// [`whole_number`] for optional fields (absent or null means "default").
+pub(crate) fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
+    Option::<serde_json::Value>::deserialize(d)?
+        .filter(|v| !v.is_null())
+        .map(|v| whole_number(v).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// Runs `f` on the store off the async threads (SQLite and Argon2 block).

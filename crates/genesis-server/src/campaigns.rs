@@ -279,6 +279,7 @@ pub(crate) async fn export_csv(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Ask {
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     count: Option<u64>,
 }
 
@@ -329,6 +330,7 @@ pub(crate) struct Tell {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TellResult {
+    #[serde(deserialize_with = "crate::api::whole_number")]
     trial: u64,
     outputs: Option<Outputs>,
     failed: Option<String>,

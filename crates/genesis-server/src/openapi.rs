@@ -22,15 +22,16 @@ fn schemas() -> Value {
                              "admin": { "type": "boolean" }, "totp": { "type": "boolean" } }), &["name"]),
         "NewProject": s(json!({ "name": { "type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$" } }), &["name"]),
         "Grant": s(json!({ "user": { "type": "string" }, "role": role }), &["user", "role"]),
-        "NewCampaign": { "type": "object", "additionalProperties": false,
+        "NewCampaign": {
             "description": "The campaign file: `toml` (its text) or `campaign` (the same structure as JSON). The body may also be the TOML itself with Content-Type application/toml.",
-            "properties": { "toml": { "type": "string" }, "campaign": { "type": "object" } } },
-        "Ask": s(json!({ "count": { "type": "integer", "minimum": 1, "maximum": 1000 } }), &[]),
-        "Tell": s(json!({ "results": { "type": "array", "items": {
-            "type": "object", "additionalProperties": false, "required": ["trial"],
-            "properties": { "trial": { "type": "integer", "minimum": 0 },
-                            "outputs": { "type": "object", "additionalProperties": { "type": "number" } },
-                            "failed": { "type": "string" } } } } }), &["results"]),
+            "oneOf": [ s(json!({ "toml": { "type": "string" } }), &["toml"]),
+                       s(json!({ "campaign": { "type": "object" } }), &["campaign"]) ] },
+        "Ask": s(json!({ "count": { "type": ["integer", "null"], "minimum": 1, "maximum": 1000 } }), &[]),
+        "Tell": s(json!({ "results": { "type": "array", "items": { "oneOf": [
+            s(json!({ "trial": { "type": "integer", "minimum": 0 },
+                      "outputs": { "type": "object", "additionalProperties": { "type": "number" } } }), &["trial", "outputs"]),
+            s(json!({ "trial": { "type": "integer", "minimum": 0 }, "failed": { "type": "string" } }), &["trial", "failed"]),
+        ] } } }), &["results"]),
     })
 }
 
@@ -59,24 +60,28 @@ pub fn openapi() -> Value {
             ok.into(),
             json!({ "description": "success", "content": { e.produces: {} } }),
         );
-        if e.access != Access::Public {
-            responses.insert("401".into(), error_response("no valid credential"));
-            responses.insert(
-                "403".into(),
-                error_response("the credential lacks the role"),
+        let mut refusal = |status: &str, description: &str| {
+            responses.insert(status.into(), error_response(description));
+        };
+        if e.access != Access::Public || e.path.ends_with("/login") {
+            refusal(
+                "401",
+                "no valid credential (or, to sign in, a wrong password or code)",
             );
         }
-        if matches!(e.access, Access::Project(_) | Access::Campaign(_)) || e.path.contains('{') {
-            responses.insert(
-                "404".into(),
-                error_response("not found, or in a project you cannot see"),
+        if e.access != Access::Public {
+            refusal("403", "the credential lacks the role");
+            refusal("404", "not found, or in a project you cannot see");
+            refusal(
+                "409",
+                "conflicts with the current state (exists already, not running, record broken)",
             );
+        }
+        if e.path.ends_with("/login") {
+            refusal("429", "the account is locked after repeated failures");
         }
         if e.body.is_some() || e.path.ends_with("/login") {
-            responses.insert(
-                "422".into(),
-                error_response("malformed or refused input; nothing was written"),
-            );
+            refusal("422", "malformed or refused input; nothing was written");
         }
         let mut op = json!({
             "summary": e.summary,
