@@ -101,7 +101,27 @@ class Client:
         self._request("DELETE", f"/api/v1/tokens/{token_id}")
 
     def projects(self) -> List[Dict[str, Any]]:
+        """The projects you have a role in, with their members."""
         return self._request("GET", "/api/v1/projects")["projects"]
+
+    # -- administration (site administrators; `grant` for project owners) ----
+    def create_project(self, name: str) -> Dict[str, Any]:
+        return self._request("POST", "/api/v1/projects", json={"name": name})
+
+    def create_user(self, name: str, admin: bool = False, totp: bool = False) -> Dict[str, Any]:
+        """A new user: the one-time `password` (and `totp_uri` when enrolled)."""
+        return self._request("POST", "/api/v1/users", json={"name": name, "admin": admin, "totp": totp})
+
+    def users(self) -> List[Dict[str, Any]]:
+        return self._request("GET", "/api/v1/users")["users"]
+
+    def grant(self, project: str, user: str, role: str) -> Dict[str, Any]:
+        """Gives `user` the `role` (viewer, editor, owner) in `project`."""
+        return self._request("POST", f"/api/v1/projects/{project}/members", json={"user": user, "role": role})
+
+    def alerts(self) -> List[Dict[str, Any]]:
+        """Alerts raised by the server's audit detectors."""
+        return self._request("GET", "/api/v1/alerts")["alerts"]
 
     # -- campaigns -----------------------------------------------------------
     def campaigns(self) -> List["Campaign"]:

@@ -1017,3 +1017,92 @@ fn requests_are_audited_and_attacks_raise_alerts() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("BROKEN at entry 2"), "{}", r.stdout);
 }
+
+/// The steps of docs/server.md, in order, as a new site would take them:
+/// an administrator with TOTP, a TLS server, over HTTPS with the Python
+/// client a project, a colleague with the viewer role, an instrument's
+/// editor token, and the example ask/tell script run with that token.
+#[test]
+fn the_walkthrough_of_docs_server_md() {
+    let python = std::env::var("GENESIS_TEST_PYTHON")
+        .expect("GENESIS_TEST_PYTHON must name the test virtualenv's python (scripts/test)");
+    let g = Genesis::new();
+    let (admin_pw, totp) = add_user_with_totp(&g, "alice", true);
+    let s = start_with(&g, &["--bind", "127.0.0.1:0", "--tls-self-signed"]);
+    assert!(s.base.starts_with("https://"), "{}", s.base);
+    let ca = g.workspace().join("tls/self-signed.pem");
+    let root = common::repo_root();
+    let py = |args: &[&str], env: &[(&str, String)]| -> common::Run {
+        let mut c = std::process::Command::new(&python);
+        c.args(args)
+            .current_dir(&root)
+            .env("PYTHONPATH", root.join("clients/python"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap().into()
+    };
+    let setup = r#"
+import json, os
+from genesis_client import Client, GenesisError
+url, ca = os.environ["URL"], os.environ["CA"]
+admin = Client.login(url, "alice", os.environ["PW"], code=os.environ["CODE"], verify=ca)
+admin.create_project("alloys")
+bob = admin.create_user("bob")
+admin.grant("alloys", "bob", "viewer")
+token = admin.create_token("alloys", "editor", "furnace-2", expires_in_days=90)
+viewer = Client.login(url, "bob", bob["password"], verify=ca)
+assert [p["name"] for p in viewer.projects()] == ["alloys"], viewer.projects()
+print(json.dumps({"token": token["token"], "bob": bob["password"]}))
+"#;
+    let env = vec![
+        ("URL", s.base.clone()),
+        ("CA", ca.display().to_string()),
+        ("PW", admin_pw.clone()),
+        ("CODE", code(totp.as_ref().unwrap())),
+    ];
+    let r = py(&["-c", setup], &env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let made: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    let token = made["token"].as_str().unwrap().to_string();
+    // The instrument's loop, with the token, over HTTPS.
+    let r = py(
+        &[
+            "examples/lab_campaign.py",
+            "--url",
+            &s.base,
+            "--ca",
+            &ca.display().to_string(),
+            "--token",
+            &token,
+            "--project",
+            "alloys",
+            "--simulate",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("provenance verifies: True"),
+        "{}",
+        r.stdout
+    );
+    // The colleague reads it but cannot ask for experiments.
+    let check = r#"
+import os
+from genesis_client import Client, GenesisError
+bob = Client.login(os.environ["URL"], "bob", os.environ["BOB"], verify=os.environ["CA"])
+[c] = bob.campaigns()
+assert c.data["project"] == "alloys" and c.data["counts"]["completed"] == 12, c.data
+try:
+    c.ask(1)
+    raise SystemExit("a viewer could ask")
+except GenesisError as e:
+    assert e.status == 403, e
+print("ok")
+"#;
+    let mut env = env;
+    env.push(("BOB", made["bob"].as_str().unwrap().to_string()));
+    let r = py(&["-c", check], &env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
