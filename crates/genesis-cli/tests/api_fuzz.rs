@@ -82,6 +82,8 @@ fn the_api_survives_schemathesis_with_only_documented_answers() {
         &format!("[parameters]\n\"path.id\" = \"{id}\"\n\"path.project\" = \"default\"\n\"path.index\" = \"0\"\n"),
     );
     let out = Command::new(schemathesis())
+        // It keeps a cache folder in its working directory.
+        .current_dir(g.dir.path())
         .arg("--config-file")
         .arg(&config)
         .args(["run", &format!("{url}/api/openapi.json")])
