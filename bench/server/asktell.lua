@@ -2,16 +2,17 @@
 -- result), so the pair measures a remote experimenter's round trip.
 local pending = nil
 local campaign = os.getenv("CAMPAIGN")
+-- wrk.format's headers replace wrk's -H ones, so the credential goes here.
+local headers = { ["Content-Type"] = "application/json",
+                  ["Authorization"] = "Bearer " .. os.getenv("TOKEN") }
 
 request = function()
   if pending == nil then
-    return wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/ask",
-      { ["Content-Type"] = "application/json" }, '{"count": 1}')
+    return wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/ask", headers, '{"count": 1}')
   end
   local body = string.format('{"results": [{"trial": %d, "outputs": {"y": 0.5}}]}', pending)
   pending = nil
-  return wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/tell",
-    { ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/tell", headers, body)
 end
 
 response = function(status, headers, body)

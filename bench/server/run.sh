@@ -11,7 +11,7 @@ DURATION="${DURATION:-10s}"; CONNECTIONS="${CONNECTIONS:-64}"; THREADS="${THREAD
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 [ -x "$G" ] || { echo "build first: cargo build --release -p genesis-cli" >&2; exit 1; }
 
-WS="$(mktemp -d)"; trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WS"' EXIT
+WS="$(mktemp -d)"; SERVER=; trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WS"' EXIT
 export GENESIS_HOME="$WS"
 echo "load-test-password" | "$G" user add loader --password-stdin >/dev/null
 "$G" project grant default loader editor >/dev/null
@@ -22,7 +22,7 @@ sed -e 's/^budget = .*/budget = 100/' -e 's/^planner = .*/planner = "sobol"/' \
 cat > "$WS/lab.toml" <<'TOML'
 name = "asktell"
 twin = "manual"
-budget = 1000000
+budget = 60000
 planner = "sobol"
 [parameters]
 x = { type = "float", low = 0.0, high = 1.0, unit = "1" }
@@ -42,11 +42,11 @@ TOKEN=$(curl -s -X POST localhost:8690/api/v1/tokens -H "Authorization: Bearer $
   | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])")
 
 report() { # name, wrk output
-  local rps p50 p99
-  rps=$(grep "Requests/sec" <<<"$2" | awk '{print $2}')
-  p50=$(grep -E "^\s+50%" <<<"$2" | awk '{print $2}')
-  p99=$(grep -E "^\s+99%" <<<"$2" | awk '{print $2}')
-  non2xx=$(grep "Non-2xx" <<<"$2" | awk '{print $NF}')
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$2")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$2")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$2")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$2")
   printf "| %-44s | %10s | %8s | %8s | %6s |\n" "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, $(date -u +%F)"
@@ -61,7 +61,7 @@ report "GET campaign (session)" "$OUT"
 OUT=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
   "http://127.0.0.1:8690/api/v1/health")
 report "GET health (no auth, baseline)" "$OUT"
-OUT=$(CAMPAIGN=$LAB wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/asktell.lua" \
+OUT=$(CAMPAIGN=$LAB TOKEN=$TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/asktell.lua" \
   -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8690")
 report "POST ask / POST tell, alternating" "$OUT"
 echo

@@ -142,6 +142,30 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .map_err(|_| internal())?
 }
 
+/// Runs `f` on one of the read connections, off the async threads: the
+/// first free one, else waits for one in turn.
+pub(crate) async fn with_reader<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let inner = state.inner.clone();
+    tokio::task::spawn_blocking(move || {
+        let readers = &inner.readers;
+        let guard = readers
+            .iter()
+            .find_map(|r| r.try_lock().ok())
+            .unwrap_or_else(|| {
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % readers.len();
+                readers[i].lock().unwrap_or_else(|p| p.into_inner())
+            });
+        f(&guard)
+    })
+    .await
+    .map_err(|_| internal())?
+}
+
 /// Who may call an endpoint. Checked for every request by [`gate`]; the
 /// OpenAPI document shows it as `x-genesis-access`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -362,11 +386,9 @@ async fn gate(
     let target = req.uri().path().to_string();
     let access = gate.access;
     let decided = {
-        let inner = gate.state.inner.clone();
         let credential = credential.clone();
-        tokio::task::spawn_blocking(move || {
-            let store = inner.store.lock().unwrap_or_else(|p| p.into_inner());
-            authorise(&store, access, credential.as_deref(), &params)
+        with_reader(&gate.state, move |store| {
+            Ok(authorise(store, access, credential.as_deref(), &params))
         })
         .await
     };
@@ -392,7 +414,7 @@ async fn gate(
                 .record(entry(who.as_ref(), e.status, json!({})));
             return e.into_response();
         }
-        Err(_) => return internal().into_response(),
+        Err(e) => return e.into_response(),
     };
     req.extensions_mut().insert(Caller {
         who: who.clone(),

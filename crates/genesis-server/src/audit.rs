@@ -28,6 +28,9 @@ const BATCH: usize = 2048;
 impl AuditSink {
     /// Starts the writer thread on its own connection to the store.
     pub(crate) fn start(store: Store, thresholds: Thresholds) -> AuditSink {
+        if let Err(e) = store.relax_durability() {
+            tracing::warn!("audit log: {e}");
+        }
         let (tx, rx) = channel();
         std::thread::Builder::new()
             .name("genesis-audit".into())

@@ -4,7 +4,9 @@
 //! [`Caller`].
 
 use crate::AppState;
-use crate::api::{ApiError, ApiResult, Body, Caller, err, invalid, not_found, require, with_store};
+use crate::api::{
+    ApiError, ApiResult, Body, Caller, err, invalid, not_found, require, with_reader, with_store,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -44,7 +46,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let who = caller.who();
         let mut out = Vec::new();
         for c in store.campaigns()? {
@@ -129,12 +131,44 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(doc)))
 }
 
+/// A view of a campaign (`view` names it), rebuilt only when the campaign
+/// changed since it was last built (see `Store::campaign_version`).
+async fn cached_view(
+    state: &AppState,
+    caller: Caller,
+    view: &'static str,
+    content_type: &'static str,
+    build: fn(&CampaignRecord, &Store) -> Result<Vec<u8>, ApiError>,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    let inner = state.inner.clone();
+    let bytes = with_reader(state, move |store| {
+        let c = caller.campaign();
+        let version = store.campaign_version(&c.id)?;
+        let key = (c.id.clone(), view);
+        let views = || inner.views.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, bytes)) = views().get(&key)
+            && *v == version
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes = Bytes::from(build(c, store)?);
+        views().insert(key, (version, bytes.clone()));
+        Ok(bytes)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes))
+}
+
+fn to_bytes(v: Value) -> Vec<u8> {
+    serde_json::to_vec(&v).expect("JSON values serialise")
+}
+
 pub(crate) async fn get_one(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult {
-    with_store(&state, move |store| {
-        Ok(Json(progress_json(caller.campaign(), store)?))
+) -> Result<impl IntoResponse, ApiError> {
+    cached_view(&state, caller, "summary", "application/json", |c, store| {
+        Ok(to_bytes(progress_json(c, store)?))
     })
     .await
 }
@@ -165,11 +199,10 @@ pub(crate) async fn cancel(
 pub(crate) async fn trials(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult {
-    with_store(&state, move |store| {
-        let c = caller.campaign();
+) -> Result<impl IntoResponse, ApiError> {
+    cached_view(&state, caller, "trials", "application/json", |c, store| {
         let trials: Vec<Value> = store.trials(&c.id)?.iter().map(trial_json).collect();
-        Ok(Json(json!({ "campaign": c.id, "trials": trials })))
+        Ok(to_bytes(json!({ "campaign": c.id, "trials": trials })))
     })
     .await
 }
@@ -179,7 +212,7 @@ pub(crate) async fn trial(
     Extension(caller): Extension<Caller>,
     Path((_, index)): Path<(String, String)>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let c = caller.campaign();
         let what = format!("trial {index} of campaign {}", c.id);
         let index: u64 = index.parse().map_err(|_| not_found(&what))?;
@@ -209,7 +242,7 @@ pub(crate) async fn events(
             }
             loop {
                 let key = id.clone();
-                let snap = with_store(&state, move |store| {
+                let snap = with_reader(&state, move |store| {
                     progress_json(&store.campaign(&key)?, store)
                 })
                 .await
@@ -234,7 +267,7 @@ pub(crate) async fn verify(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let key = store.public_key();
         Ok(Json(
             store.verify(&caller.campaign().id, &key)?.to_json(&key),
@@ -248,7 +281,7 @@ pub(crate) async fn prov(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let key = store.public_key();
         let (sealed, events) = store
             .verified_events(&caller.campaign().id, &key)?
@@ -268,12 +301,14 @@ pub(crate) async fn export_csv(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let csv = with_store(&state, move |store| {
-        let c = caller.campaign();
-        Ok(genesis_engine::export::csv(c, &store.trials(&c.id)?))
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
+    cached_view(
+        &state,
+        caller,
+        "csv",
+        "text/csv; charset=utf-8",
+        |c, store| Ok(genesis_engine::export::csv(c, &store.trials(&c.id)?).into_bytes()),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

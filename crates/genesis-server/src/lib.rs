@@ -56,9 +56,17 @@ pub struct AppState {
 struct Inner {
     /// The store (SQLite: one writer at a time) for the request handlers.
     store: Mutex<Store>,
+    /// Connections for requests that only read (the gate, listings,
+    /// views), one per core, so reads run in parallel with each other and
+    /// with the writer (WAL).
+    readers: Vec<Mutex<Store>>,
     config: ServerConfig,
     audit: audit::AuditSink,
     runner: runner::Runner,
+    /// Serialised views of campaigns (trials, summary, CSV) with the
+    /// campaign version they were made at: a read that finds the version
+    /// unchanged sends the bytes again instead of rebuilding them.
+    views: Mutex<std::collections::HashMap<(String, &'static str), (i64, axum::body::Bytes)>>,
 }
 
 impl AppState {
@@ -68,14 +76,20 @@ impl AppState {
     pub fn open(config: ServerConfig) -> Result<Self, String> {
         let open = || Store::open_with(&config.db_path, &config.master).map_err(|e| e.to_string());
         let store = open()?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let readers = (0..cores.max(2))
+            .map(|_| open().map(Mutex::new))
+            .collect::<Result<_, _>>()?;
         let audit = audit::AuditSink::start(open()?, config.thresholds.clone());
         let runner = runner::Runner::new(config.clone());
         let state = AppState {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
+                readers,
                 config,
                 audit,
                 runner,
+                views: Mutex::default(),
             }),
         };
         state.inner.runner.resume_all()?;

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::api::{
     ApiError, ApiResult, Body, Caller, err, internal, invalid, not_found, require, role_in,
-    with_store,
+    with_reader, with_store,
 };
 use crate::auth::{
     LOCK_AFTER, LOCK_MS, MIN_PASSWORD, SESSION_MS, hash_password, random_secret, verify_password,
@@ -176,7 +176,7 @@ pub(crate) async fn list_tokens(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let tokens: Vec<Value> = store
             .tokens(caller.who().user_id)?
             .into_iter()
@@ -247,7 +247,7 @@ pub(crate) async fn revoke_token(
 }
 
 pub(crate) async fn list_users(State(state): State<AppState>) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let users: Vec<Value> = store
             .users()?
             .into_iter()
@@ -315,7 +315,7 @@ pub(crate) async fn list_projects(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let who = caller.who();
         let mut out = Vec::new();
         for (name, members) in store.projects()? {
@@ -392,7 +392,7 @@ fn record_json(r: &genesis_store::AuditRecord) -> Value {
 
 pub(crate) async fn alerts(State(state): State<AppState>, Query(q): Query<Limit>) -> ApiResult {
     state.flush_audit_async().await;
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let alerts: Vec<Value> = store
             .audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), true)?
             .iter()
@@ -405,7 +405,7 @@ pub(crate) async fn alerts(State(state): State<AppState>, Query(q): Query<Limit>
 
 pub(crate) async fn audit(State(state): State<AppState>, Query(q): Query<Limit>) -> ApiResult {
     state.flush_audit_async().await;
-    with_store(&state, move |store| {
+    with_reader(&state, move |store| {
         let broken = store.verify_audit()?;
         let entries: Vec<Value> = store
             .audit_log(q.limit.unwrap_or(100).clamp(1, 10_000), false)?

@@ -117,8 +117,8 @@ impl Store {
     pub fn user(&self, name: &str) -> Result<Option<User>> {
         Ok(self
             .conn
+            .prepare_cached("SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users WHERE name = ?1")?
             .query_row(
-                "SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users WHERE name = ?1",
                 [name],
                 user_row,
             )
@@ -207,12 +207,11 @@ impl Store {
     pub fn role(&self, user_id: i64, project: &str) -> Result<Option<Role>> {
         let text: Option<String> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT m.role FROM memberships m JOIN projects p ON p.id = m.project_id \
                  WHERE m.user_id = ?1 AND p.name = ?2",
-                params![user_id, project],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![user_id, project], |r| r.get(0))
             .optional()?;
         text.map(role_of).transpose()
     }
@@ -278,18 +277,17 @@ impl Store {
         let hash = token_hash(credential);
         let session = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT u.id, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![hash, now_ms],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, bool>(2)?,
-                    ))
-                },
-            )
+            )?
+            .query_row(params![hash, now_ms], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
             .optional()?;
         if let Some((user_id, user, is_admin)) = session {
             return Ok(Some(Principal {
@@ -302,10 +300,12 @@ impl Store {
         }
         let token = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT u.id, u.name, p.name, t.role, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  JOIN projects p ON p.id = t.project_id \
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+            )?
+            .query_row(
                 params![hash, now_ms],
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?)),
             )
@@ -326,7 +326,7 @@ impl Store {
 
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<User>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, password_hash, is_admin, failed_logins, locked_until, totp_sealed FROM users ORDER BY name",
         )?;
         let rows = stmt.query_map([], user_row)?;
@@ -336,7 +336,7 @@ impl Store {
     /// Every project's name, with its members and their roles.
     pub fn projects(&self) -> Result<Vec<(String, Vec<(String, Role)>)>> {
         let mut out: Vec<(String, Vec<(String, Role)>)> = Vec::new();
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, u.name, m.role FROM projects p LEFT JOIN memberships m ON m.project_id = p.id \
              LEFT JOIN users u ON u.id = m.user_id ORDER BY p.name, u.name",
         )?;
@@ -364,7 +364,7 @@ impl Store {
 
     /// The API tokens of a user (what may be shown: never the secret).
     pub fn tokens(&self, user_id: i64) -> Result<Vec<TokenInfo>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT t.id, p.name, t.role, t.label, t.created_at, t.expires_at, t.revoked_at \
              FROM api_tokens t JOIN projects p ON p.id = t.project_id WHERE t.user_id = ?1 ORDER BY t.id",
         )?;

@@ -128,19 +128,18 @@ impl Store {
             .optional()?
             .unwrap_or((0, GENESIS_HASH.to_string()));
         let mut raised = Vec::new();
-        let mut insert = |tx: &rusqlite::Transaction<'_>, e: &AuditEntry| -> Result<()> {
+        let mut insert = |tx: &rusqlite::Transaction<'_>, e: &AuditEntry| -> Result<i64> {
             seq += 1;
             let hash = entry_hash(&prev, seq, e);
-            tx.execute(
-                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            tx.prepare_cached(&format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))?.execute(
                 params![seq, e.at, e.actor, e.credential, e.address, e.action, e.target, e.status, e.detail.to_string(), prev, hash],
             )?;
             prev = hash;
-            Ok(())
+            Ok(seq)
         };
         for e in entries {
-            insert(&tx, e)?;
-            for alert in detect(&tx, e, limits)? {
+            let at = insert(&tx, e)?;
+            for alert in detect(&tx, at, e, limits)? {
                 insert(&tx, &alert)?;
                 raised.push(alert);
             }
@@ -200,15 +199,17 @@ fn alert(e: &AuditEntry, kind: &str, subject: &str, message: String) -> AuditEnt
     }
 }
 
-/// The alerts `e` completes, each at most once per subject and window.
+/// The alerts `e` (just appended as entry `seq`) completes, each at most
+/// once per subject and window.
 fn detect(
     tx: &rusqlite::Transaction<'_>,
+    seq: i64,
     e: &AuditEntry,
     t: &Thresholds,
 ) -> Result<Vec<AuditEntry>> {
     let since = e.at - t.window_ms;
     let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64> {
-        Ok(tx.query_row(sql, p, |r| r.get(0))?)
+        Ok(tx.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
     };
     let already = |kind: &str, subject: &str, since: i64| -> Result<bool> {
         Ok(count(
@@ -259,14 +260,16 @@ fn detect(
     if let (Some(cred), Some(addr)) = (&e.credential, &e.address)
         && cred.starts_with("token:")
     {
-        let earlier = |same_address: bool| -> Result<i64> {
-            count(
-                "SELECT count(*) FROM audit WHERE credential = ?1 AND (?3 = 0 OR address = ?2) AND action != 'alert'",
-                params![cred, addr, same_address as i64],
-            )
-        };
-        // This entry is already in: "used before" means more than one use.
-        if earlier(false)? > 1 && earlier(true)? == 1 {
+        // Index lookups that stop at the first row, however long the log.
+        let used_before = count(
+            "SELECT EXISTS(SELECT 1 FROM audit WHERE credential = ?1 AND seq < ?2 AND action != 'alert')",
+            params![cred, seq],
+        )? == 1;
+        let address_known = count(
+            "SELECT EXISTS(SELECT 1 FROM audit WHERE credential = ?1 AND address = ?2 AND seq < ?3 AND action != 'alert')",
+            params![cred, addr, seq],
+        )? == 1;
+        if used_before && !address_known {
             let subject = format!("{cred} from {addr}");
             out.push(alert(
                 e,

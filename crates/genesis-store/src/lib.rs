@@ -257,6 +257,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Every hot query is prepared once per connection (`prepare_cached`).
+        conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO signing_keys (fingerprint, public_key) VALUES (?1, ?2)",
@@ -371,7 +373,7 @@ impl Store {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN projects p ON p.id = c.project_id {clause}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |row| {
             Ok((
                 Self::campaign_row(row)?,
@@ -419,8 +421,14 @@ impl Store {
 
     /// The campaign whose id is `id`, or starts with `id` if that is unique.
     pub fn campaign(&self, id: &str) -> Result<CampaignRecord> {
-        let pattern = format!("{}%", id.replace(['%', '_'], ""));
-        let mut found = self.campaigns_where("WHERE c.id LIKE ?1 ORDER BY c.id", [&pattern])?;
+        // An exact id is a primary-key lookup; otherwise a prefix. (Not
+        // `LIKE ?1`: SQLite recompiles such a statement for every new
+        // pattern, which the server would pay on every request.)
+        let mut found = self.campaigns_where("WHERE c.id = ?1", [id])?;
+        if found.is_empty() {
+            found =
+                self.campaigns_where("WHERE substr(c.id, 1, length(?1)) = ?1 ORDER BY c.id", [id])?;
+        }
         match found.len() {
             0 => Err(StoreError::NotFound(id.to_string())),
             1 => Ok(found.remove(0)),
@@ -453,9 +461,28 @@ impl Store {
             .pop())
     }
 
+    /// Commits of this connection survive a crash of the process (WAL) but
+    /// not necessarily a power cut (`synchronous = NORMAL`). For the
+    /// server's audit writer only: a batch of audit entries is not a trial
+    /// result, and its queue is lost in a crash anyway.
+    pub fn relax_durability(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
+    /// A number that grows with every change to a campaign (the sequence
+    /// number of its latest event: every state change appends one in the
+    /// same transaction), so views of it can be cached until it moves.
+    pub fn campaign_version(&self, campaign_id: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM events WHERE campaign_id = ?1")?
+            .query_row([campaign_id], |r| r.get(0))?)
+    }
+
     /// The running campaigns the server runs (to resume them at its start).
     pub fn server_campaigns(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM campaigns WHERE in_server = 1 AND status = 'running' ORDER BY created_at",
         )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -709,7 +736,7 @@ impl Store {
 
     fn trials_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<TrialRecord>> {
         let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE {clause}");
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -783,7 +810,7 @@ impl Store {
 
     /// Trial counts per state for one campaign.
     pub fn counts(&self, campaign_id: &str) -> Result<TrialCounts> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT status, COUNT(*) FROM trials WHERE campaign_id = ?1 GROUP BY status",
         )?;
         let mut counts = TrialCounts::default();

@@ -227,7 +227,7 @@ impl Store {
 
     /// A campaign's events in order.
     pub fn events(&self, campaign_id: &str) -> Result<Vec<SealedEvent>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT seq, at, body, prev_hash, hash, signature FROM events \
              WHERE campaign_id = ?1 ORDER BY seq",
         )?;

@@ -150,7 +150,9 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL
     );
     CREATE INDEX audit_credential ON audit (credential, address);
-    CREATE INDEX audit_at ON audit (at);
+    CREATE INDEX audit_actor ON audit (actor, at);
+    CREATE INDEX audit_address ON audit (address, at);
+    CREATE INDEX audit_action ON audit (action, target, at);
     ALTER TABLE campaigns ADD COLUMN in_server INTEGER NOT NULL DEFAULT 0;",
 ];
 
