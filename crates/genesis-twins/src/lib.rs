@@ -3,8 +3,10 @@
 //! Benchmark functions with known optima (`bench.*`) come first: they let
 //! anyone check that the loop, the planners and the store work before
 //! pointing Genesis at a real simulator. Domain twins follow: the 0-D
-//! tokamak `fusion.tokamak` (crate `genesis-fusion`); minerals and nuclear
-//! data join the registry in [`resolve`] as they land.
+//! tokamak `fusion.tokamak` (crate `genesis-fusion`) and the rare-earth
+//! solvent-extraction cascade `minerals.sx_cascade` (crate
+//! `genesis-minerals`, which sizes itself from the campaign's element
+//! names); nuclear data joins the registry in [`resolve`] when it lands.
 
 mod bench;
 
@@ -19,12 +21,14 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "bench.hartmann6",
     "bench.rosenbrock",
     genesis_fusion::TWIN_NAME,
+    genesis_minerals::TWIN_NAME,
 ];
 
 /// Builds the built-in twin `name`.
 ///
 /// `input_names` are the inputs the campaign will send; twins whose
-/// dimension is not fixed (Rosenbrock) size themselves from them. Returns
+/// dimension is not fixed (Rosenbrock; the SX cascade's elements) size
+/// themselves from them. Returns
 /// `None` for an unknown name.
 pub fn resolve(name: &str, input_names: &[&str]) -> Option<Arc<dyn Twin>> {
     match name {
@@ -36,6 +40,9 @@ pub fn resolve(name: &str, input_names: &[&str]) -> Option<Arc<dyn Twin>> {
             Some(Arc::new(Rosenbrock::new(dim)))
         }
         genesis_fusion::TWIN_NAME => Some(Arc::new(genesis_fusion::TokamakTwin::new())),
+        genesis_minerals::TWIN_NAME => Some(Arc::new(genesis_minerals::SxCascadeTwin::for_inputs(
+            input_names,
+        ))),
         _ => None,
     }
 }
