@@ -194,12 +194,14 @@ fn verify_passes_untouched_and_names_each_tampering() {
             let event: serde_json::Value = serde_json::from_str(&body).unwrap();
             let hash = event["artifacts"][0]["hash"].as_str().unwrap().to_string();
             let path = ws.join("artifacts").join(&hash[..2]).join(&hash[2..]);
-            let mut text = std::fs::read_to_string(&path).unwrap();
-            text = text.replacen("evaluating", "EVALUATING", 1);
-            std::fs::write(&path, text).unwrap();
+            // Artifacts are encrypted at rest: flip one ciphertext byte.
+            let mut bytes = std::fs::read(&path).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x20;
+            std::fs::write(&path, bytes).unwrap();
         },
         "artifact `stdout` of trial",
-        "content hash (the file was changed)",
+        "encrypted file (the file was changed)",
     );
     check_tamper(
         &g,

@@ -208,8 +208,9 @@ impl Store {
         let text: Option<String> = self
             .conn
             .prepare_cached(
-                "SELECT m.role FROM memberships m JOIN projects p ON p.id = m.project_id \
-                 WHERE m.user_id = ?1 AND p.name = ?2",
+                // Subqueries, not a join: see CAMPAIGN_COLUMNS in lib.rs.
+                "SELECT role FROM memberships \
+                 WHERE user_id = ?1 AND project_id = (SELECT id FROM projects WHERE name = ?2)",
             )?
             .query_row(params![user_id, project], |r| r.get(0))
             .optional()?;
@@ -278,8 +279,8 @@ impl Store {
         let session = self
             .conn
             .prepare_cached(
-                "SELECT u.id, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                "SELECT u.id, u.name, u.is_admin FROM users u \
+                 WHERE u.id = (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)",
             )?
             .query_row(params![hash, now_ms], |r| {
                 Ok((
@@ -301,8 +302,8 @@ impl Store {
         let token = self
             .conn
             .prepare_cached(
-                "SELECT u.id, u.name, p.name, t.role, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 JOIN projects p ON p.id = t.project_id \
+                "SELECT t.user_id, (SELECT name FROM users WHERE id = t.user_id), \
+                 (SELECT name FROM projects WHERE id = t.project_id), t.role, t.id FROM api_tokens t \
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)",
             )?
             .query_row(
