@@ -5,6 +5,7 @@
 
 mod ask_tell;
 mod audit_cmd;
+mod endf_cmd;
 mod output;
 mod popcon_cmd;
 mod prov_cmd;
@@ -224,6 +225,12 @@ enum Command {
     Twin {
         #[command(subcommand)]
         command: twin_cmd::TwinCommand,
+    },
+    /// Evaluated nuclear data (ENDF-6 tapes): list what a tape holds,
+    /// pointwise cross sections at a temperature (CSV), log-log plots.
+    Endf {
+        #[command(subcommand)]
+        command: endf_cmd::EndfCommand,
     },
 }
 
@@ -593,6 +600,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Twins { json } => twin_cmd::list(json),
         Command::Twin { command } => twin_cmd::dispatch(command),
+        Command::Endf { command } => endf_cmd::dispatch(command),
     }
 }
 

@@ -88,8 +88,9 @@ pub struct Solution {
     pub balance_error: f64,
     /// Nonlinear iterations (0 for the linear model).
     pub iterations: usize,
-    /// Which path converged: "linear", "pseudo-transient + Newton" or
-    /// "separation-factor homotopy".
+    /// Which path converged: "linear", "pseudo-transient + Newton",
+    /// "two-ended stage march + Newton" (binary pinch cases),
+    /// "organic-flow homotopy" or "separation-factor homotopy".
     pub method: &'static str,
 }
 

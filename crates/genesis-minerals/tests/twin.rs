@@ -140,19 +140,21 @@ fn designs_that_cannot_separate_fail_with_the_reason() {
 }
 
 #[test]
-fn an_unconverged_solve_fails_with_its_residual() {
-    // 200 + 200 stages at 1.018 S_min (spec T5's hardest case) is beyond
-    // today's driver: the trial must fail, quoting the residual and S_min,
-    // instead of returning the unconverged profile.
-    let msg = failure(&[
+fn the_pinch_case_converges_through_the_twin() {
+    // 200 + 200 stages at 1.018 S_min (spec T5's hardest case): pseudo-
+    // transient continuation stalls, the two-ended march converges; the
+    // leak is the 300-digit reference of tests/validation.rs.
+    let o = eval(&[
         ("S", Value::Float(2.8)),
         ("W", Value::Float(2.05)),
         ("n_extraction", Value::Int(200)),
         ("n_scrub", Value::Int(200)),
-    ]);
+    ])
+    .unwrap();
+    assert_eq!(o["converged"], 1.0);
     assert!(
-        msg.contains("did not converge") && msg.contains("residual"),
-        "{msg}"
+        (o["raffinate_Nd"] / 2.880419847e-9 - 1.0).abs() < 1e-9,
+        "{o:?}"
     );
-    assert!(msg.contains("S_min 2.75"), "{msg}");
+    assert!(o["residual"] <= 1e-13 && o["balance_error"] <= 1e-12);
 }

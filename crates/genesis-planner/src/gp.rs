@@ -181,20 +181,20 @@ fn neg_log_posterior(x: &[Vec<f64>], y: &DVector<f64>, theta: &[f64], grad: &mut
     nll
 }
 
-/// Picks at most `MAX_FIT_POINTS` points for the hyperparameter fit: the best
+/// Picks at most `max_fit_points` points for the hyperparameter fit: the best
 /// half by value (where the optimum is) and an even spread of the rest.
-fn fit_subset(y: &[f64]) -> Vec<usize> {
+fn fit_subset(y: &[f64], max_fit_points: usize) -> Vec<usize> {
     let n = y.len();
-    if n <= MAX_FIT_POINTS {
+    if n <= max_fit_points {
         return (0..n).collect();
     }
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
-    let half = MAX_FIT_POINTS / 2;
+    let half = max_fit_points / 2;
     let mut chosen: Vec<usize> = order[..half].to_vec();
     let rest = &order[half..];
-    let step = rest.len() as f64 / (MAX_FIT_POINTS - half) as f64;
-    chosen.extend((0..MAX_FIT_POINTS - half).map(|k| rest[(k as f64 * step) as usize]));
+    let step = rest.len() as f64 / (max_fit_points - half) as f64;
+    chosen.extend((0..max_fit_points - half).map(|k| rest[(k as f64 * step) as usize]));
     chosen.sort();
     chosen
 }
@@ -203,12 +203,21 @@ impl Gp {
     /// Fits hyperparameters (multi-start L-BFGS on the log posterior) and
     /// conditions on all data. `x` rows are features in [0, 1].
     pub fn fit(x: &[Vec<f64>], y: &[f64]) -> Result<Gp, GpError> {
+        Gp::fit_on_at_most(x, y, MAX_FIT_POINTS)
+    }
+
+    /// As [`Gp::fit`], fitting hyperparameters on up to `max_fit_points`
+    /// points instead of [`MAX_FIT_POINTS`]. The planner's subset favours the
+    /// best values (where it searches); an analysis of the whole space, such
+    /// as a sensitivity study, needs the hyperparameters of all the data and
+    /// can afford the O(n³) fit once.
+    pub fn fit_on_at_most(x: &[Vec<f64>], y: &[f64], max_fit_points: usize) -> Result<Gp, GpError> {
         if x.is_empty() {
             return Err(GpError::NoData);
         }
         let (y_mean, y_std) = standardisation(y);
         let ys: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_std).collect();
-        let subset = fit_subset(&ys);
+        let subset = fit_subset(&ys, max_fit_points.max(2));
         let xs: Vec<Vec<f64>> = subset.iter().map(|&i| x[i].clone()).collect();
         let yv = DVector::from_iterator(subset.len(), subset.iter().map(|&i| ys[i]));
         let d = x[0].len();
@@ -300,6 +309,67 @@ impl Gp {
             .expect("factor is invertible");
         let var = (self.signal_var - v.norm_squared()).max(1e-12);
         (mean, var, v)
+    }
+
+    /// Standard deviation of the observation noise, in output units: the
+    /// scatter a repeated experiment shows around the latent function.
+    pub fn noise_sd(&self) -> f64 {
+        self.y_std * (0.5 * self.hyper.log_noise_var).exp()
+    }
+
+    /// Joint posterior of the latent function at `x` (features in [0, 1]):
+    /// the mean vector and the covariance matrix, in output units. Needed
+    /// wherever a quantity depends on several points at once (a contrast
+    /// between two points, posterior sample paths).
+    pub fn predict_joint(&self, x: &[Vec<f64>]) -> (Vec<f64>, DMatrix<f64>) {
+        let groups: Vec<&[Vec<f64>]> = x.iter().map(std::slice::from_ref).collect();
+        self.predict_averages(&groups)
+    }
+
+    /// Joint posterior of the *averages* of the latent function over groups
+    /// of points: element g is (1/|G_g|) Σ_{x∈G_g} f(x). Averages are linear
+    /// in f, so their posterior is Gaussian and exact; computing it this way
+    /// costs O(n²·Σ|G|) instead of factorising the covariance of every point
+    /// (a partial-dependence curve is such a set of averages).
+    pub fn predict_averages(&self, groups: &[&[Vec<f64>]]) -> (Vec<f64>, DMatrix<f64>) {
+        let n = self.x.len();
+        let m = groups.len();
+        let mut means = Vec::with_capacity(m);
+        // Column g: the average of L⁻¹k*(x) over the group.
+        let mut v = DMatrix::zeros(n, m);
+        for (g, group) in groups.iter().enumerate() {
+            let mut k_mean = DVector::zeros(n);
+            for x in group.iter() {
+                k_mean += self.kstar(x).0;
+            }
+            k_mean /= group.len() as f64;
+            means.push(self.y_mean + self.y_std * k_mean.dot(&self.alpha));
+            let col = self
+                .chol
+                .solve_lower_triangular(&k_mean)
+                .expect("factor is invertible");
+            v.set_column(g, &col);
+        }
+        let mut cov = DMatrix::from_fn(m, m, |a, b| {
+            if b > a {
+                return 0.0;
+            }
+            let mut prior = 0.0;
+            for xa in groups[a].iter() {
+                for xb in groups[b].iter() {
+                    prior += matern52(scaled_sq_dist(xa, xb, &self.inv_ls2)).0;
+                }
+            }
+            self.signal_var * prior / (groups[a].len() * groups[b].len()) as f64
+        });
+        cov -= v.transpose() * &v;
+        for a in 0..m {
+            for b in 0..a {
+                cov[(b, a)] = cov[(a, b)];
+            }
+        }
+        cov *= self.y_std * self.y_std;
+        (means, cov)
     }
 
     /// Mean and standard deviation with their gradients with respect to `x`.
@@ -418,6 +488,28 @@ mod tests {
                 g[i]
             );
         }
+    }
+
+    #[test]
+    fn joint_posterior_agrees_with_pointwise_and_with_averages() {
+        let x: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![(i as f64 * 0.37) % 1.0, (i as f64 * 0.61) % 1.0])
+            .collect();
+        let y: Vec<f64> = x.iter().map(|p| (3.0 * p[0]).sin() + p[1]).collect();
+        let gp = Gp::condition(&x, &y, hyper(0.4, 1.3, 1e-4, 2), None).unwrap();
+        let pts = vec![vec![0.1, 0.2], vec![0.5, 0.9], vec![0.52, 0.88]];
+        let (m, c) = gp.predict_joint(&pts);
+        for (i, p) in pts.iter().enumerate() {
+            let (mi, si) = gp.predict(p);
+            assert!((m[i] - mi).abs() < 1e-10 && (c[(i, i)] - si * si).abs() < 1e-10);
+        }
+        // Nearby points are strongly, distant ones weakly correlated.
+        let corr = |a: usize, b: usize| c[(a, b)] / (c[(a, a)] * c[(b, b)]).sqrt();
+        assert!(corr(1, 2) > 0.9 && corr(0, 1).abs() < corr(1, 2));
+        // The average of all three: mean of means, variance 1ᵀC1/9.
+        let (am, ac) = gp.predict_averages(&[&pts]);
+        assert!((am[0] - m.iter().sum::<f64>() / 3.0).abs() < 1e-10);
+        assert!((ac[(0, 0)] - c.sum() / 9.0).abs() < 1e-10);
     }
 
     #[test]

@@ -14,6 +14,13 @@ mod sobol;
 mod special;
 
 pub use bo::{Acquisition, BoPlanner, BoSettings};
+/// The feature map of the surrogate, public for the same reason as [`Gp`]:
+/// analyses must encode inputs exactly as the planner does.
+pub use encode::Encoder;
+/// The surrogate, public so that analyses of a campaign (sensitivity,
+/// partial dependence, hypotheses in `genesis-cosci`) read the same model
+/// the planner optimises, not a second one fitted differently.
+pub use gp::{Gp, GpError, Hyper};
 pub use random::RandomPlanner;
 pub use sobol::SobolPlanner;
 

@@ -119,6 +119,30 @@ pub enum Event {
     TrialsRequeued { trials: Vec<u64> },
     /// The campaign became `completed` or `cancelled`.
     CampaignStatus { status: String },
+    /// The co-scientist stated a hypothesis: `body` is all of it
+    /// (statement, statistic with uncertainty and n, prediction,
+    /// falsification experiment, source: surrogate, model or person).
+    HypothesisProposed {
+        hypothesis: String,
+        body: serde_json::Value,
+    },
+    /// One tournament match between two hypotheses, in the order shown
+    /// to the judge; the log from which ratings can be recomputed.
+    HypothesisMatch {
+        first: String,
+        second: String,
+        winner: String,
+        judge: String,
+    },
+    /// A hypothesis's falsification experiment was queued as these trials.
+    HypothesisTested { hypothesis: String, trials: Vec<u64> },
+    /// The results of its experiment decided a hypothesis: `verdict` is
+    /// supported, refuted or inconclusive, with the evidence.
+    HypothesisResolved {
+        hypothesis: String,
+        verdict: String,
+        evidence: serde_json::Value,
+    },
 }
 
 impl Event {
@@ -133,6 +157,10 @@ impl Event {
             Event::TrialFailed { .. } => "trial_failed",
             Event::TrialsRequeued { .. } => "trials_requeued",
             Event::CampaignStatus { .. } => "campaign_status",
+            Event::HypothesisProposed { .. } => "hypothesis_proposed",
+            Event::HypothesisMatch { .. } => "hypothesis_match",
+            Event::HypothesisTested { .. } => "hypothesis_tested",
+            Event::HypothesisResolved { .. } => "hypothesis_resolved",
         }
     }
 

@@ -313,54 +313,80 @@ fn path_param(params: &RawPathParams, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Resolves the credential and checks `access` (runs on the store thread).
+/// A refused request: who it was (when the credential was valid) and why.
+struct Refused {
+    who: Option<Principal>,
+    error: ApiError,
+}
+
+/// Resolves the credential and checks `access` (runs on a store thread).
 fn authorise(
     store: &Store,
     access: Access,
-    credential: Option<&str>,
+    credential: Option<String>,
     params: &RawPathParams,
-) -> Result<
-    (Option<Principal>, Option<CampaignRecord>, Option<String>),
-    (Option<Principal>, ApiError),
-> {
-    if access == Access::Public {
-        return Ok((None, None, None));
-    }
-    let who = match credential.map(|c| store.principal(c, now_ms())) {
-        Some(Ok(Some(who))) => who,
-        Some(Err(e)) => return Err((None, e.into())),
-        _ => return Err((None, unauthorized())),
+) -> Result<Caller, Box<Refused>> {
+    let mut caller = Caller {
+        who: None,
+        credential,
+        campaign: None,
+        project: None,
     };
-    let fail = |e: ApiError| Err((Some(who.clone()), e));
+    if access == Access::Public {
+        return Ok(caller);
+    }
+    let who = match caller
+        .credential
+        .as_deref()
+        .map(|c| store.principal(c, now_ms()))
+    {
+        Some(Ok(Some(who))) => who,
+        Some(Err(e)) => {
+            return Err(Box::new(Refused {
+                who: None,
+                error: e.into(),
+            }));
+        }
+        _ => {
+            return Err(Box::new(Refused {
+                who: None,
+                error: unauthorized(),
+            }));
+        }
+    };
+    let refused = |error: ApiError| {
+        Box::new(Refused {
+            who: Some(who.clone()),
+            error,
+        })
+    };
     match access {
         Access::Public | Access::Signed => {}
         Access::Session | Access::SiteAdmin if who.token_scope.is_some() => {
-            return fail(forbidden("API tokens cannot do this; sign in as a person"));
+            return Err(refused(forbidden(
+                "API tokens cannot do this; sign in as a person",
+            )));
         }
         Access::Session => {}
         Access::SiteAdmin if !who.is_admin => {
-            return fail(forbidden("this needs a site administrator"));
+            return Err(refused(forbidden("this needs a site administrator")));
         }
         Access::SiteAdmin => {}
         Access::Project(role) => {
             let project = path_param(params, "project").unwrap_or_default();
-            if let Err(e) = require(store, &who, &project, role, &format!("project `{project}`")) {
-                return fail(e);
-            }
-            return Ok((Some(who), None, Some(project)));
+            require(store, &who, &project, role, &format!("project `{project}`"))
+                .map_err(refused)?;
+            caller.project = Some(project);
         }
         Access::Campaign(role) => {
             let id = path_param(params, "id").unwrap_or_default();
-            return match campaign_for(store, &who, &id, role) {
-                Ok(c) => {
-                    let project = Some(c.project.clone());
-                    Ok((Some(who), Some(c), project))
-                }
-                Err(e) => fail(e),
-            };
+            let c = campaign_for(store, &who, &id, role).map_err(refused)?;
+            caller.project = Some(c.project.clone());
+            caller.campaign = Some(c);
         }
     }
-    Ok((Some(who), None, None))
+    caller.who = Some(who);
+    Ok(caller)
 }
 
 /// The gate's configuration for one route.
@@ -386,9 +412,8 @@ async fn gate(
     let target = req.uri().path().to_string();
     let access = gate.access;
     let decided = {
-        let credential = credential.clone();
         with_reader(&gate.state, move |store| {
-            Ok(authorise(store, access, credential.as_deref(), &params))
+            Ok(authorise(store, access, credential, &params))
         })
         .await
     };
@@ -405,23 +430,20 @@ async fn gate(
         status: status.as_u16(),
         detail,
     };
-    let (who, campaign, project) = match decided {
-        Ok(Ok(found)) => found,
-        Ok(Err((who, e))) => {
+    let caller = match decided {
+        Ok(Ok(caller)) => caller,
+        Ok(Err(refused)) => {
+            let Refused { who, error } = *refused;
             gate.state
                 .inner
                 .audit
-                .record(entry(who.as_ref(), e.status, json!({})));
-            return e.into_response();
+                .record(entry(who.as_ref(), error.status, json!({})));
+            return error.into_response();
         }
         Err(e) => return e.into_response(),
     };
-    req.extensions_mut().insert(Caller {
-        who: who.clone(),
-        credential,
-        campaign,
-        project,
-    });
+    let who = caller.who.clone();
+    req.extensions_mut().insert(caller);
     let response = next.run(req).await;
     if let Some(who) = &who {
         use axum::body::HttpBody;

@@ -47,6 +47,9 @@ pub struct ServerConfig {
     pub thresholds: Thresholds,
 }
 
+/// (campaign id, view name) → (campaign version, the view's bytes).
+type ViewCache = std::collections::HashMap<(String, &'static str), (i64, axum::body::Bytes)>;
+
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
@@ -66,7 +69,7 @@ struct Inner {
     /// Serialised views of campaigns (trials, summary, CSV) with the
     /// campaign version they were made at: a read that finds the version
     /// unchanged sends the bytes again instead of rebuilding them.
-    views: Mutex<std::collections::HashMap<(String, &'static str), (i64, axum::body::Bytes)>>,
+    views: Mutex<ViewCache>,
 }
 
 impl AppState {

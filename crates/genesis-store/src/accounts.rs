@@ -64,6 +64,9 @@ pub struct Principal {
     pub token_id: Option<i64>,
 }
 
+/// A project's members and their roles, by user name.
+pub type Members = Vec<(String, Role)>;
+
 /// What may be shown of an API token (never the token itself).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenInfo {
@@ -335,8 +338,8 @@ impl Store {
     }
 
     /// Every project's name, with its members and their roles.
-    pub fn projects(&self) -> Result<Vec<(String, Vec<(String, Role)>)>> {
-        let mut out: Vec<(String, Vec<(String, Role)>)> = Vec::new();
+    pub fn projects(&self) -> Result<Vec<(String, Members)>> {
+        let mut out: Vec<(String, Members)> = Vec::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, u.name, m.role FROM projects p LEFT JOIN memberships m ON m.project_id = p.id \
              LEFT JOIN users u ON u.id = m.user_id ORDER BY p.name, u.name",

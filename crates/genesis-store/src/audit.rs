@@ -170,8 +170,7 @@ impl Store {
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
         let mut prev = GENESIS_HASH.to_string();
-        let mut expected_seq = 1;
-        for row in stmt.query_map([], row_entry)? {
+        for (expected_seq, row) in (1..).zip(stmt.query_map([], row_entry)?) {
             let (rec, stored_prev) = row?;
             if rec.seq != expected_seq
                 || stored_prev != prev
@@ -180,7 +179,6 @@ impl Store {
                 return Ok(Some(expected_seq));
             }
             prev = rec.hash;
-            expected_seq += 1;
         }
         Ok(None)
     }

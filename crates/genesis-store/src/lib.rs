@@ -18,7 +18,7 @@ mod record;
 mod schema;
 mod vault;
 
-pub use accounts::{Principal, Role, TokenInfo, User, token_hash};
+pub use accounts::{Members, Principal, Role, TokenInfo, User, token_hash};
 pub use artifacts::ArtifactProblem;
 pub use audit::{AuditEntry, AuditRecord, Thresholds};
 pub use record::{CheckedEvents, Verification, verify_events};

@@ -41,7 +41,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    (text.len() % 2 == 0)
+    text.len()
+        .is_multiple_of(2)
         .then(|| {
             (0..text.len() / 2)
                 .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
