@@ -5,6 +5,7 @@
 
 mod ask_tell;
 mod audit_cmd;
+mod cosci_cmd;
 mod endf_cmd;
 mod output;
 mod popcon_cmd;
@@ -161,6 +162,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The co-scientist: hypotheses about why the results look as they do,
+    /// each with its evidence and the experiment that could refute it,
+    /// ranked by tournament. `genesis hypotheses test H-…` runs that
+    /// experiment.
+    #[command(args_conflicts_with_subcommands = true)]
+    Hypotheses {
+        /// Campaign id (or prefix).
+        campaign: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<HypothesesCommand>,
+    },
     /// Manage the keys that encrypt the workspace at rest.
     Keys {
         #[command(subcommand)]
@@ -251,6 +265,19 @@ enum UserCommand {
     },
     /// Enrol (or re-enrol) a user's TOTP secret; prints the otpauth URI once.
     Totp { name: String },
+}
+
+#[derive(Subcommand)]
+enum HypothesesCommand {
+    /// Queue a hypothesis's falsification experiment as trials and run it
+    /// (a manual campaign gets them as pending trials for `genesis tell`);
+    /// the verdict is recorded when its results are in.
+    Test {
+        /// Hypothesis id (or unique prefix), e.g. H-3f2a.
+        hypothesis: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -456,6 +483,52 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Alerts { limit, json } => audit_cmd::alerts(&open_existing(&ws)?, limit, json),
         Command::Audit { limit, json } => audit_cmd::audit(&open_existing(&ws)?, limit, json),
+        Command::Hypotheses {
+            campaign,
+            json,
+            command,
+        } => {
+            let mut store = open_existing(&ws)?;
+            match (command, campaign) {
+                (Some(HypothesesCommand::Test { hypothesis, json }), _) => {
+                    let (h, queued) = cosci_cmd::test(&ws, &mut store, &hypothesis, |store, record, ids| {
+                        let prepared = prepare_stored(record)?;
+                        let genesis = std::env::current_exe().context("cannot find the genesis binary")?;
+                        let workspace = std::fs::canonicalize(&ws).unwrap_or_else(|_| ws.clone());
+                        let env = genesis_engine::ExecEnv { workspace: &workspace, genesis: &genesis };
+                        let mut executor = genesis_engine::executor_for(record, &prepared, &env)?;
+                        genesis_engine::run_queued(store, &prepared, executor.as_mut(), ids)?;
+                        Ok(())
+                    })?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&cosci_cmd::record_json(&h))?);
+                    } else {
+                        match queued {
+                            cosci_cmd::Queued::Ran { verdict } => println!(
+                                "{}: ran trials {:?}; verdict: {}{}",
+                                h.id,
+                                h.trials,
+                                verdict.as_deref().unwrap_or("not yet (some trials did not finish)"),
+                                h.evidence.as_ref().and_then(|e| e["reason"].as_str()).map(|r| format!("\n  {r}")).unwrap_or_default()
+                            ),
+                            cosci_cmd::Queued::Manual { indices } => println!(
+                                "{}: trials {indices:?} are pending; run them, `genesis tell {} TRIAL NAME=VALUE` each, then `genesis hypotheses {}` records the verdict",
+                                h.id, h.campaign_id, h.campaign_id
+                            ),
+                        }
+                    }
+                    Ok(())
+                }
+                (None, Some(id)) => {
+                    let record = find(&store, &id)?;
+                    cosci_cmd::hypotheses(&mut store, &record, json)
+                }
+                (None, None) => Err(BadInput(
+                    "name a campaign (`genesis hypotheses ID`) or a hypothesis to test (`genesis hypotheses test H-…`)".into(),
+                )
+                .into()),
+            }
+        }
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {

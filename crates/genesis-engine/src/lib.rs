@@ -521,6 +521,70 @@ fn position(trials: &[TrialRecord], id: i64) -> usize {
         .expect("every stored trial is tracked")
 }
 
+/// Stores what a finished job returned: its files, then the result (or the
+/// failure) with the event that names them.
+fn record_result(
+    store: &mut Store,
+    spec: &genesis_core::CampaignSpec,
+    done: genesis_exec::Completion,
+) -> Result<(), EngineError> {
+    let result = match done.result {
+        Ok(outputs) => check_outputs(spec, &outputs).map(|()| outputs),
+        Err(e) => Err(e.to_string()),
+    };
+    // Files first, then the event that names them: a crash in between
+    // leaves an unreferenced file, never a reference to nothing.
+    let artifacts = done
+        .artifacts
+        .iter()
+        .map(|(name, bytes)| store.put_artifact(name, bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    store.finish_trial(
+        done.trial_id,
+        &result,
+        &artifacts,
+        done.execution.as_ref(),
+        now_ms(),
+    )?;
+    Ok(())
+}
+
+/// Runs the given pending trials of a campaign (a falsification experiment
+/// queued outside the planner) to completion, whatever the campaign's
+/// status and budget, `workers` at a time.
+pub fn run_queued(
+    store: &mut Store,
+    prepared: &Prepared,
+    executor: &mut dyn Executor,
+    trial_ids: &[i64],
+) -> Result<(), EngineError> {
+    let spec = &prepared.parsed.spec;
+    let timeout = spec.twin.timeout_s().map(Duration::from_secs_f64);
+    let mut queue: VecDeque<i64> = trial_ids.iter().copied().collect();
+    loop {
+        while executor.in_flight() < spec.workers as usize {
+            let Some(trial_id) = queue.pop_front() else {
+                break;
+            };
+            store.start_trial(trial_id, now_ms())?;
+            let trial = store.trial(trial_id)?;
+            executor.submit(Job {
+                trial_id,
+                twin: Arc::clone(&prepared.twin),
+                inputs: spec.full_inputs(&trial.inputs),
+                timeout,
+            });
+        }
+        for (trial_id, external) in executor.flush() {
+            store.set_trial_external(trial_id, &external, now_ms())?;
+        }
+        let Some(done) = executor.wait() else {
+            return Ok(());
+        };
+        record_result(store, spec, done)?;
+    }
+}
+
 /// Runs (or resumes) `campaign` until its budget of finished trials is
 /// reached, with the local executor.
 pub fn run(
@@ -640,27 +704,11 @@ pub fn run_with(
         if store.campaign(id)?.status == CampaignStatus::Cancelled {
             return cancelled(store, campaign, executor, done, best, requeued, started);
         }
-        let result = match done.result {
-            Ok(outputs) => check_outputs(spec, &outputs).map(|()| outputs),
-            Err(e) => Err(e.to_string()),
-        };
-        // Files first, then the event that names them: a crash in between
-        // leaves an unreferenced file, never a reference to nothing.
-        let artifacts = done
-            .artifacts
-            .iter()
-            .map(|(name, bytes)| store.put_artifact(name, bytes))
-            .collect::<Result<Vec<_>, _>>()?;
-        store.finish_trial(
-            done.trial_id,
-            &result,
-            &artifacts,
-            done.execution.as_ref(),
-            now_ms(),
-        )?;
+        let done_id = done.trial_id;
+        record_result(store, spec, done)?;
         counts = store.counts(id)?;
-        let slot = position(&trials, done.trial_id);
-        trials[slot] = store.trial(done.trial_id)?;
+        let slot = position(&trials, done_id);
+        trials[slot] = store.trial(done_id)?;
         let trial = &trials[slot];
         let at = observed.partition_point(|&i| i < trial.index);
         observed.insert(at, trial.index);

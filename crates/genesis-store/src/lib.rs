@@ -13,6 +13,7 @@
 mod accounts;
 mod artifacts;
 mod audit;
+mod hypotheses;
 mod keys;
 mod record;
 mod schema;
@@ -21,6 +22,7 @@ mod vault;
 pub use accounts::{Members, Principal, Role, TokenInfo, User, token_hash};
 pub use artifacts::ArtifactProblem;
 pub use audit::{AuditEntry, AuditRecord, Thresholds};
+pub use hypotheses::{HypothesisRecord, MatchRecord};
 pub use record::{CheckedEvents, Verification, verify_events};
 pub use schema::SCHEMA_VERSION;
 pub use vault::{MasterKey, Vault};
@@ -521,45 +523,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<i64>> {
         let tx = self.conn.transaction()?;
-        let mut ids = Vec::with_capacity(trials.len());
-        {
-            let mut stmt = tx.prepare(
-                "INSERT INTO trials (campaign_id, idx, status, params_json, attempts, planner_name, \
-                 planner_version, planner_reason, twin_name, twin_version, created_at) \
-                 VALUES (?1, ?2, 'pending', ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for t in trials {
-                stmt.execute(params![
-                    campaign_id,
-                    t.index as i64,
-                    to_json(t.inputs),
-                    t.planner_name,
-                    t.planner_version,
-                    t.planner_reason,
-                    t.twin_name,
-                    t.twin_version,
-                    now_ms
-                ])?;
-                ids.push(tx.last_insert_rowid());
-            }
-        }
-        let events: Vec<Event> = trials
-            .iter()
-            .map(|t| Event::TrialProposed {
-                trial: t.index,
-                inputs: t.inputs.clone(),
-                planner: Versioned {
-                    name: t.planner_name.to_string(),
-                    version: t.planner_version.to_string(),
-                },
-                reason: t.planner_reason.to_string(),
-                twin: Versioned {
-                    name: t.twin_name.to_string(),
-                    version: t.twin_version.to_string(),
-                },
-            })
-            .collect();
-        record::append_all(&tx, &self.signer, campaign_id, now_ms, &events)?;
+        let ids = insert_trials(&tx, &self.signer, campaign_id, trials, now_ms)?;
         tx.commit()?;
         Ok(ids)
     }
@@ -831,4 +795,54 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// Inserts proposed trials and their events in the caller's transaction.
+pub(crate) fn insert_trials(
+    tx: &rusqlite::Transaction<'_>,
+    signer: &Signer,
+    campaign_id: &str,
+    trials: &[NewTrial<'_>],
+    now_ms: i64,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(trials.len());
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO trials (campaign_id, idx, status, params_json, attempts, planner_name, \
+             planner_version, planner_reason, twin_name, twin_version, created_at) \
+             VALUES (?1, ?2, 'pending', ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for t in trials {
+            stmt.execute(params![
+                campaign_id,
+                t.index as i64,
+                to_json(t.inputs),
+                t.planner_name,
+                t.planner_version,
+                t.planner_reason,
+                t.twin_name,
+                t.twin_version,
+                now_ms
+            ])?;
+            ids.push(tx.last_insert_rowid());
+        }
+    }
+    let events: Vec<Event> = trials
+        .iter()
+        .map(|t| Event::TrialProposed {
+            trial: t.index,
+            inputs: t.inputs.clone(),
+            planner: Versioned {
+                name: t.planner_name.to_string(),
+                version: t.planner_version.to_string(),
+            },
+            reason: t.planner_reason.to_string(),
+            twin: Versioned {
+                name: t.twin_name.to_string(),
+                version: t.twin_version.to_string(),
+            },
+        })
+        .collect();
+    record::append_all(tx, signer, campaign_id, now_ms, &events)?;
+    Ok(ids)
 }

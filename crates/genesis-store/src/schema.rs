@@ -154,6 +154,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_address ON audit (address, at);
     CREATE INDEX audit_action ON audit (action, target, at);
     ALTER TABLE campaigns ADD COLUMN in_server INTEGER NOT NULL DEFAULT 0;",
+    // 7: the co-scientist's hypotheses (the whole typed hypothesis as JSON,
+    // its rating and state) and the tournament's match log.
+    "CREATE TABLE hypotheses (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        elo DOUBLE PRECISION NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('proposed', 'testing', 'supported', 'refuted', 'inconclusive')),
+        trials TEXT NOT NULL DEFAULT '[]',
+        evidence TEXT,
+        PRIMARY KEY (campaign_id, id)
+    );
+    CREATE TABLE hypothesis_matches (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        ord INTEGER NOT NULL,
+        at BIGINT NOT NULL,
+        first TEXT NOT NULL,
+        second TEXT NOT NULL,
+        winner TEXT NOT NULL,
+        judge TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, ord)
+    );",
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -1,0 +1,346 @@
+//! `genesis hypotheses`: the co-scientist over a stored campaign. Reads the
+//! finished trials, states what the surrogate supports (or says why it
+//! will not), ranks the hypotheses by tournament, queues a hypothesis's
+//! falsification experiment, and records the verdict once its results are
+//! in. Every step is stored with its signed event.
+
+use crate::output::print_table;
+use anyhow::{Result, anyhow};
+use genesis_core::TrialStatus;
+use genesis_cosci::generate::{Findings, GenerationSettings, generate};
+use genesis_cosci::hypothesis::{Hypothesis, evaluate};
+use genesis_cosci::surrogate::{Dataset, Response};
+use genesis_cosci::tournament::{Match, START_RATING, StatisticalJudge, play};
+use genesis_engine::now_ms;
+use genesis_store::{CampaignRecord, HypothesisRecord, MatchRecord, NewTrial, Store};
+use serde_json::{Value, json};
+
+/// Matches played for every new hypothesis (at least one round for all).
+const MATCHES_PER_HYPOTHESIS: usize = 3;
+
+/// The surrogate analysis of a campaign: what the report and the
+/// hypotheses are built from.
+pub struct Analysis {
+    /// The output analysed (the first objective).
+    pub response: String,
+    /// Completed trials with a finite value of it.
+    pub observations: usize,
+    pub findings: Findings,
+}
+
+/// Analyses the campaign's completed trials for its first objective.
+pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
+    let objective = record
+        .spec
+        .objectives
+        .first()
+        .ok_or_else(|| anyhow!("campaign {} has no objective to explain", record.id))?;
+    let unit = genesis_engine::prepare(
+        &record.source_text,
+        &record.source_path,
+        std::path::Path::new(&record.base_dir),
+    )
+    .ok()
+    .and_then(|p| {
+        p.twin
+            .spec()
+            .outputs
+            .iter()
+            .find(|o| o.name == objective.name)
+            .and_then(|o| o.unit.clone())
+    });
+    let mut inputs = Vec::new();
+    let mut values = Vec::new();
+    for t in store.trials(&record.id)? {
+        if let Some(v) = t.outputs.as_ref().and_then(|o| o.get(&objective.name)) {
+            if v.is_finite() {
+                inputs.push(t.inputs.clone());
+                values.push(*v);
+            }
+        }
+    }
+    let dataset = Dataset {
+        space: record.spec.space.clone(),
+        response: Response {
+            name: objective.name.clone(),
+            unit,
+            goal: objective.goal,
+        },
+        inputs,
+        values,
+    };
+    let mut settings = GenerationSettings::default();
+    settings.sensitivity.seed = record.spec.seed;
+    let findings = generate(&dataset, &settings)?;
+    Ok(Analysis {
+        response: objective.name.clone(),
+        observations: dataset.values.len(),
+        findings,
+    })
+}
+
+fn typed(h: &HypothesisRecord) -> Result<Hypothesis> {
+    serde_json::from_value(h.body.clone())
+        .map_err(|e| anyhow!("hypothesis {} in the store is unreadable: {e}", h.id))
+}
+
+/// Judges every `testing` hypothesis whose trials have all finished.
+/// Returns (id, verdict) of those resolved now.
+fn resolve_finished(store: &mut Store, record: &CampaignRecord) -> Result<Vec<(String, String)>> {
+    let trials = store.trials(&record.id)?;
+    let mut resolved = Vec::new();
+    for h in store.hypotheses(&record.id)? {
+        if h.status != "testing" {
+            continue;
+        }
+        let mine: Vec<_> = h
+            .trials
+            .iter()
+            .filter_map(|i| trials.iter().find(|t| t.index == *i))
+            .collect();
+        if mine.len() != h.trials.len() || mine.iter().any(|t| !t.status.is_finished()) {
+            continue;
+        }
+        let hyp = typed(&h)?;
+        let outcomes: Vec<Vec<f64>> = mine
+            .iter()
+            .map(|t| {
+                t.outputs
+                    .as_ref()
+                    .and_then(|o| o.get(&hyp.response))
+                    .filter(|v| v.is_finite() && t.status == TrialStatus::Completed)
+                    .map_or_else(Vec::new, |v| vec![*v])
+            })
+            .collect();
+        let evaluation = evaluate(&hyp.falsification, &outcomes)?;
+        let verdict = serde_json::to_value(evaluation.verdict)?
+            .as_str()
+            .unwrap_or("inconclusive")
+            .to_string();
+        let evidence = json!({
+            "observed": evaluation.observed,
+            "observed_se": evaluation.observed_se,
+            "reason": evaluation.reason,
+            "trials": h.trials,
+            "outcomes": outcomes,
+        });
+        store.resolve_hypothesis(&record.id, &h.id, &verdict, &evidence, now_ms())?;
+        resolved.push((h.id.clone(), verdict));
+    }
+    Ok(resolved)
+}
+
+/// `genesis hypotheses CAMPAIGN`: resolve, generate, rank, show.
+pub fn hypotheses(store: &mut Store, record: &CampaignRecord, json_out: bool) -> Result<()> {
+    let resolved = resolve_finished(store, record)?;
+    let analysis = analysis(store, record)?;
+    // One open hypothesis per claim: a restatement of a claim still
+    // proposed or under test (same kind, parameters and response, new
+    // numbers) is not added again; once resolved, it may be.
+    let open_claims: Vec<Value> = store
+        .hypotheses(&record.id)?
+        .iter()
+        .filter(|h| matches!(h.status.as_str(), "proposed" | "testing"))
+        .map(|h| claim(&h.body))
+        .collect();
+    let new: Vec<(String, Value)> = analysis
+        .findings
+        .hypotheses
+        .iter()
+        .map(|h| serde_json::to_value(h).map(|v| (h.id.clone(), v)))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|(_, body)| !open_claims.contains(&claim(body)))
+        .collect();
+    let added = store.add_hypotheses(&record.id, &new, START_RATING, now_ms())?;
+    // The tournament over everything still open (resolved ones keep
+    // their rating), continuing the stored log.
+    let stored = store.hypotheses(&record.id)?;
+    let open: Vec<Hypothesis> = stored
+        .iter()
+        .filter(|h| matches!(h.status.as_str(), "proposed" | "testing"))
+        .map(typed)
+        .collect::<Result<_>>()?;
+    let mut log: Vec<Match> = store
+        .matches(&record.id)?
+        .into_iter()
+        .map(|m| Match {
+            first: m.first,
+            second: m.second,
+            judge: m.judge,
+            winner: m.winner,
+        })
+        .collect();
+    let before = log.len();
+    let rounds = if added > 0 {
+        (added * MATCHES_PER_HYPOTHESIS).max(open.len())
+    } else {
+        0
+    };
+    let ratings = play(&open, &StatisticalJudge, rounds, record.spec.seed, &mut log)?;
+    let played: Vec<MatchRecord> = log[before..]
+        .iter()
+        .map(|m| MatchRecord {
+            first: m.first.clone(),
+            second: m.second.clone(),
+            winner: m.winner.clone(),
+            judge: m.judge.clone(),
+        })
+        .collect();
+    let ratings: Vec<(String, f64)> = ratings.into_iter().collect();
+    store.record_matches(&record.id, &played, &ratings, now_ms())?;
+    let ranked = store.hypotheses(&record.id)?;
+
+    if json_out {
+        let list: Vec<Value> = ranked.iter().map(record_json).collect();
+        let doc = json!({
+            "campaign": record.id,
+            "response": analysis.response,
+            "observations": analysis.observations,
+            "new": added,
+            "resolved_now": resolved.iter().map(|(id, v)| json!({"id": id, "verdict": v})).collect::<Vec<_>>(),
+            "hypotheses": list,
+            "refusals": analysis.findings.refusals,
+            "sensitivity": analysis.findings.sensitivity,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!(
+        "campaign {} ({}): {} observations of {}; {} new hypotheses, {} matches played",
+        record.id,
+        record.name,
+        analysis.observations,
+        analysis.response,
+        added,
+        played.len()
+    );
+    for (id, verdict) in &resolved {
+        println!("resolved {id}: {verdict}");
+    }
+    if ranked.is_empty() {
+        println!("no hypotheses");
+    } else {
+        let mut rows = vec![vec![
+            "rank".to_string(),
+            "id".into(),
+            "elo".into(),
+            "status".into(),
+            "statement".into(),
+        ]];
+        for (i, h) in ranked.iter().enumerate() {
+            let statement = h.body["statement"].as_str().unwrap_or_default().to_string();
+            rows.push(vec![
+                (i + 1).to_string(),
+                h.id.clone(),
+                format!("{:.0}", h.elo),
+                h.status.clone(),
+                statement,
+            ]);
+        }
+        print_table(&rows);
+    }
+    for r in &analysis.findings.refusals {
+        println!("not stated: {}", refusal_text(r));
+    }
+    if let Some(top) = ranked.iter().find(|h| h.status == "proposed") {
+        println!(
+            "next: `genesis hypotheses test {}` runs the experiment that could refute the top one",
+            top.id
+        );
+    }
+    Ok(())
+}
+
+/// What a hypothesis claims, whatever its numbers: kind, parameters, response.
+fn claim(body: &Value) -> Value {
+    json!([body["kind"], body["parameters"], body["response"]])
+}
+
+fn refusal_text(r: &genesis_cosci::surrogate::Refusal) -> String {
+    r.to_string()
+}
+
+/// A stored hypothesis for `--json` and the report.
+pub fn record_json(h: &HypothesisRecord) -> Value {
+    json!({
+        "id": h.id,
+        "elo": h.elo,
+        "status": h.status,
+        "trials": h.trials,
+        "evidence": h.evidence,
+        "hypothesis": h.body,
+    })
+}
+
+/// What `genesis hypotheses test` did.
+pub enum Queued {
+    /// The trials ran; the hypothesis was resolved (or is still open).
+    Ran { verdict: Option<String> },
+    /// A manual campaign: the trials wait for `genesis tell`.
+    Manual { indices: Vec<u64> },
+}
+
+/// Queues the falsification experiment of `hypothesis` (a unique id prefix)
+/// as trials; runs them unless the campaign is manual.
+pub fn test(
+    ws: &std::path::Path,
+    store: &mut Store,
+    prefix: &str,
+    run: impl FnOnce(&mut Store, &CampaignRecord, &[i64]) -> Result<()>,
+) -> Result<(HypothesisRecord, Queued)> {
+    let h = store.hypothesis(prefix).map_err(|e| {
+        crate::BadInput(format!(
+            "{e}\nhint: `genesis hypotheses CAMPAIGN` lists the hypotheses"
+        ))
+    })?;
+    let _ = ws;
+    let record = store.campaign(&h.campaign_id)?;
+    let hyp = typed(&h)?;
+    let points = hyp.falsification.points();
+    let next = store
+        .trials(&record.id)?
+        .iter()
+        .map(|t| t.index + 1)
+        .max()
+        .unwrap_or(0);
+    let twin_version = record.twin_version.clone();
+    let reasons: Vec<String> = (0..points.len())
+        .map(|k| {
+            format!(
+                "falsification experiment of {}, point {} of {}: {}",
+                h.id,
+                k + 1,
+                points.len(),
+                hyp.prediction
+            )
+        })
+        .collect();
+    let trials: Vec<NewTrial<'_>> = points
+        .iter()
+        .enumerate()
+        .map(|(k, p)| NewTrial {
+            index: next + k as u64,
+            inputs: p,
+            planner_name: "cosci",
+            planner_version: env!("CARGO_PKG_VERSION"),
+            planner_reason: &reasons[k],
+            twin_name: &record.twin_name,
+            twin_version: &twin_version,
+        })
+        .collect();
+    let ids = store
+        .test_hypothesis(&record.id, &h.id, &trials, now_ms())
+        .map_err(|e| crate::BadInput(e.to_string()))?;
+    let indices: Vec<u64> = trials.iter().map(|t| t.index).collect();
+    if genesis_engine::is_manual(&record.spec) {
+        return Ok((store.hypothesis(&h.id)?, Queued::Manual { indices }));
+    }
+    run(store, &record, &ids)?;
+    let resolved = resolve_finished(store, &record)?;
+    let verdict = resolved
+        .into_iter()
+        .find(|(id, _)| *id == h.id)
+        .map(|(_, v)| v);
+    Ok((store.hypothesis(&h.id)?, Queued::Ran { verdict }))
+}

@@ -1,0 +1,204 @@
+//! `genesis hypotheses`: statements from the surrogate with falsification
+//! experiments, ranked, tested through the executor or ask/tell, judged,
+//! and all of it in the signed record.
+
+mod common;
+use common::{Genesis, repo_root};
+use serde_json::Value;
+
+fn run_branin(g: &Genesis) -> String {
+    let file = repo_root().join("examples/branin.toml");
+    g.run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json()["campaign"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn hypotheses_are_stated_ranked_tested_and_judged() {
+    let g = Genesis::new();
+    let id = run_branin(&g);
+    let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    assert_eq!(doc["observations"], 30);
+    let list = doc["hypotheses"].as_array().unwrap().clone();
+    assert!(list.len() >= 2, "{doc}");
+    for h in &list {
+        let body = &h["hypothesis"];
+        assert!(
+            body["statement"].as_str().unwrap().contains("n = 30"),
+            "{h}"
+        );
+        assert!(body["statistic"]["sd"].as_f64().unwrap() > 0.0, "{h}");
+        assert!(!body["falsification"].is_null(), "{h}");
+        assert_eq!(h["status"], "proposed");
+    }
+    // Ranked by Elo, which sums to 1200 per hypothesis (zero-sum matches).
+    let elos: Vec<f64> = list.iter().map(|h| h["elo"].as_f64().unwrap()).collect();
+    assert!(elos.windows(2).all(|w| w[0] >= w[1]), "{elos:?}");
+    let mean = elos.iter().sum::<f64>() / elos.len() as f64;
+    assert!((mean - 1200.0).abs() < 1e-6, "{mean}");
+    // Asking again with no new data adds nothing and plays nothing.
+    let again = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    assert_eq!(again["new"], 0);
+    assert_eq!(again["hypotheses"].as_array().unwrap().len(), list.len());
+
+    // Test the top one: its experiment runs as trials through the executor.
+    let top = list[0]["id"].as_str().unwrap().to_string();
+    let tested = g
+        .run(&["hypotheses", "test", &top[..8], "--json"])
+        .ok()
+        .json();
+    let verdict = tested["status"].as_str().unwrap();
+    assert!(
+        ["supported", "refuted", "inconclusive"].contains(&verdict),
+        "{tested}"
+    );
+    let trials: Vec<u64> = tested["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_u64().unwrap())
+        .collect();
+    assert_eq!(trials[0], 30, "appended after the campaign's trials");
+    assert!(tested["evidence"]["reason"].is_string(), "{tested}");
+    // Testing it twice is refused.
+    assert_eq!(g.run(&["hypotheses", "test", &top]).code, 2);
+    // The falsification trials say who proposed them and why, and the
+    // whole story verifies.
+    let lineage = g
+        .run(&["lineage", &id, &trials[0].to_string(), "--json"])
+        .ok()
+        .json();
+    let proposal = &lineage["proposal"];
+    assert!(
+        proposal["planner"].as_str().unwrap().starts_with("cosci "),
+        "{lineage}"
+    );
+    assert!(
+        proposal["reason"].as_str().unwrap().contains(&top),
+        "{lineage}"
+    );
+    let v = g.run(&["verify", &id, "--json"]).ok().json();
+    assert_eq!(v["ok"], true, "{v}");
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    let kinds: Vec<String> = db
+        .prepare("SELECT DISTINCT kind FROM events WHERE kind LIKE 'hypothesis%' ORDER BY kind")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "hypothesis_match",
+            "hypothesis_proposed",
+            "hypothesis_resolved",
+            "hypothesis_tested"
+        ]
+    );
+}
+
+#[test]
+fn too_few_results_give_a_refusal_not_a_claim() {
+    let g = Genesis::new();
+    let file = g.file(
+        "short.toml",
+        &std::fs::read_to_string(repo_root().join("examples/branin.toml"))
+            .unwrap()
+            .replace("budget = 30", "budget = 8"),
+    );
+    let id = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json()["campaign"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    assert_eq!(doc["hypotheses"], Value::Array(vec![]));
+    assert_eq!(doc["refusals"][0]["reason"], "too_few_points", "{doc}");
+    let text = g.run(&["hypotheses", &id]).ok().stdout;
+    assert!(text.contains("not stated"), "{text}");
+}
+
+#[test]
+fn a_manual_campaign_tests_through_ask_and_tell() {
+    let g = Genesis::new();
+    // A manual campaign whose results are told from a known function.
+    let file = g.file(
+        "lab.toml",
+        r#"
+name = "lab"
+twin = "manual"
+budget = 40
+seed = 5
+planner = "sobol"
+[parameters]
+t = { type = "float", low = 0.0, high = 1.0, unit = "1" }
+u = { type = "float", low = 0.0, high = 1.0, unit = "1" }
+[objectives.y]
+goal = "maximize"
+"#,
+    );
+    let id = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json()["campaign"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let truth = |t: f64, u: f64| 3.0 * t + 0.1 * u;
+    let asked = g.run(&["ask", &id, "-n", "30", "--json"]).ok().json();
+    for trial in asked["trials"].as_array().unwrap() {
+        let (t, u) = (
+            trial["params"]["t"].as_f64().unwrap(),
+            trial["params"]["u"].as_f64().unwrap(),
+        );
+        let index = trial["index"].as_u64().unwrap().to_string();
+        g.run(&["tell", &id, &index, &format!("y={}", truth(t, u))])
+            .ok();
+    }
+    let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    let rises = doc["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["hypothesis"]["kind"] == "monotone" && h["hypothesis"]["parameters"][0] == "t")
+        .or_else(|| {
+            doc["hypotheses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| h["hypothesis"]["parameters"][0] == "t")
+        })
+        .unwrap_or_else(|| panic!("no hypothesis about t: {doc}"))
+        .clone();
+    let hid = rises["id"].as_str().unwrap();
+    let queued = g.run(&["hypotheses", "test", hid]).ok().stdout;
+    assert!(queued.contains("pending"), "{queued}");
+    // Run the experiment "in the lab" and tell the results.
+    let h = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    let pending: Vec<Value> = g.run(&["show", &id, "--json"]).ok().json()["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "pending")
+        .cloned()
+        .collect();
+    assert!(!pending.is_empty(), "{h}");
+    for trial in &pending {
+        let (t, u) = (
+            trial["params"]["t"].as_f64().unwrap(),
+            trial["params"]["u"].as_f64().unwrap(),
+        );
+        let index = trial["index"].as_u64().unwrap().to_string();
+        g.run(&["tell", &id, &index, &format!("y={}", truth(t, u))])
+            .ok();
+    }
+    let after = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    assert_eq!(after["resolved_now"][0]["id"], hid, "{after}");
+    assert_eq!(after["resolved_now"][0]["verdict"], "supported", "{after}");
+}
