@@ -7,9 +7,9 @@
 use crate::output::print_table;
 use anyhow::{Result, anyhow};
 use genesis_core::TrialStatus;
-use genesis_cosci::generate::{Findings, GenerationSettings, generate};
+use genesis_cosci::generate::{Findings, GenerationSettings, generate_from};
 use genesis_cosci::hypothesis::{Hypothesis, evaluate};
-use genesis_cosci::surrogate::{Dataset, Response};
+use genesis_cosci::surrogate::{Dataset, Response, Surrogate};
 use genesis_cosci::tournament::{Match, START_RATING, StatisticalJudge, play};
 use genesis_engine::now_ms;
 use genesis_store::{CampaignRecord, HypothesisRecord, MatchRecord, NewTrial, Store};
@@ -26,6 +26,16 @@ pub struct Analysis {
     /// Completed trials with a finite value of it.
     pub observations: usize,
     pub findings: Findings,
+    /// The fitted surrogate (`None` when the analysis was refused).
+    pub surrogate: Option<Surrogate>,
+}
+
+/// A language model the co-scientist may consult (`--llm-url`), and what
+/// it is told.
+pub struct LlmSettings {
+    pub provider: genesis_cosci::llm::OpenAiCompat,
+    /// The scientist's notes or abstracts (`--notes FILE`).
+    pub notes: String,
 }
 
 /// Analyses the campaign's completed trials for its first objective.
@@ -71,11 +81,24 @@ pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
     };
     let mut settings = GenerationSettings::default();
     settings.sensitivity.seed = record.spec.seed;
-    let findings = generate(&dataset, &settings)?;
+    let observations = dataset.values.len();
+    let (findings, surrogate) = match Surrogate::fit(&dataset) {
+        Ok(s) => (generate_from(&s, &settings)?, Some(s)),
+        Err(refusal) => (
+            Findings {
+                sensitivity: None,
+                dependence: Vec::new(),
+                hypotheses: Vec::new(),
+                refusals: vec![refusal],
+            },
+            None,
+        ),
+    };
     Ok(Analysis {
         response: objective.name.clone(),
-        observations: dataset.values.len(),
+        observations,
         findings,
+        surrogate,
     })
 }
 
@@ -130,10 +153,36 @@ fn resolve_finished(store: &mut Store, record: &CampaignRecord) -> Result<Vec<(S
     Ok(resolved)
 }
 
-/// `genesis hypotheses CAMPAIGN`: resolve, generate, rank, show.
-pub fn hypotheses(store: &mut Store, record: &CampaignRecord, json_out: bool) -> Result<()> {
+/// How many hypotheses a language model may add per call.
+const LLM_IDEAS: usize = 5;
+
+/// `genesis hypotheses CAMPAIGN`: resolve, generate (with the model when
+/// one is given), rank, show.
+pub fn hypotheses(
+    store: &mut Store,
+    record: &CampaignRecord,
+    llm: Option<&LlmSettings>,
+    json_out: bool,
+) -> Result<()> {
     let resolved = resolve_finished(store, record)?;
-    let analysis = analysis(store, record)?;
+    let mut analysis = analysis(store, record)?;
+    if let (Some(llm), Some(surrogate)) = (llm, &analysis.surrogate) {
+        let goal = record
+            .spec
+            .description
+            .clone()
+            .unwrap_or_else(|| record.name.clone());
+        let (more, refused) = genesis_cosci::agents::generate_with_llm(
+            &llm.provider,
+            surrogate,
+            &goal,
+            &analysis.findings,
+            &llm.notes,
+            LLM_IDEAS,
+        )?;
+        analysis.findings.hypotheses.extend(more);
+        analysis.findings.refusals.extend(refused);
+    }
     // One open hypothesis per claim: a restatement of a claim still
     // proposed or under test (same kind, parameters and response, new
     // numbers) is not added again; once resolved, it may be.

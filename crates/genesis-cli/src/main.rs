@@ -10,6 +10,7 @@ mod endf_cmd;
 mod output;
 mod popcon_cmd;
 mod prov_cmd;
+mod report_cmd;
 mod twin_cmd;
 
 use anyhow::{Context, Result, anyhow};
@@ -172,6 +173,18 @@ enum Command {
         campaign: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Also ask a language model behind an OpenAI-compatible API
+        /// (vLLM, llama.cpp, Ollama's /v1, hosted APIs), e.g.
+        /// http://127.0.0.1:8080/v1. Its key, if any, comes from
+        /// GENESIS_LLM_API_KEY and is never stored or printed.
+        #[arg(long, requires = "llm_model")]
+        llm_url: Option<String>,
+        /// The model's name on that server.
+        #[arg(long)]
+        llm_model: Option<String>,
+        /// A file of notes or abstracts the model should read.
+        #[arg(long, requires = "llm_url")]
+        notes: Option<PathBuf>,
         #[command(subcommand)]
         command: Option<HypothesesCommand>,
     },
@@ -239,6 +252,15 @@ enum Command {
     Twin {
         #[command(subcommand)]
         command: twin_cmd::TwinCommand,
+    },
+    /// Write a self-contained HTML report of a campaign: plots and ranked
+    /// hypotheses.
+    Report {
+        /// Campaign id (or prefix).
+        id: String,
+        /// The HTML file to write.
+        #[arg(long, short)]
+        out: PathBuf,
     },
     /// Evaluated nuclear data (ENDF-6 tapes): list what a tape holds,
     /// pointwise cross sections at a temperature (CSV), log-log plots.
@@ -486,6 +508,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Hypotheses {
             campaign,
             json,
+            llm_url,
+            llm_model,
+            notes,
             command,
         } => {
             let mut store = open_existing(&ws)?;
@@ -521,7 +546,31 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
                 (None, Some(id)) => {
                     let record = find(&store, &id)?;
-                    cosci_cmd::hypotheses(&mut store, &record, json)
+                    let llm = match (llm_url, llm_model) {
+                        (Some(url), Some(model)) => {
+                            let notes = match notes {
+                                Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+                                    BadInput(format!("cannot read notes {}: {e}", path.display()))
+                                })?,
+                                None => String::new(),
+                            };
+                            let key = std::env::var("GENESIS_LLM_API_KEY")
+                                .ok()
+                                .filter(|k| !k.is_empty())
+                                .map(genesis_cosci::llm::ApiKey::new);
+                            Some(cosci_cmd::LlmSettings {
+                                provider: genesis_cosci::llm::OpenAiCompat::new(
+                                    &url,
+                                    &model,
+                                    key,
+                                    std::time::Duration::from_secs(120),
+                                ),
+                                notes,
+                            })
+                        }
+                        _ => None,
+                    };
+                    cosci_cmd::hypotheses(&mut store, &record, llm.as_ref(), json)
                 }
                 (None, None) => Err(BadInput(
                     "name a campaign (`genesis hypotheses ID`) or a hypothesis to test (`genesis hypotheses test H-…`)".into(),
@@ -673,6 +722,18 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Twins { json } => twin_cmd::list(json),
         Command::Twin { command } => twin_cmd::dispatch(command),
+        Command::Report { id, out } => {
+            let store = open_existing(&ws)?;
+            let record = find(&store, &id)?;
+            report_cmd::write(&store, &record, &out)?;
+            println!(
+                "wrote report of {} ({}) to {}",
+                record.name,
+                record.id,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Endf { command } => endf_cmd::dispatch(command),
     }
 }

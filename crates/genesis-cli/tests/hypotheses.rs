@@ -202,3 +202,116 @@ goal = "maximize"
     assert_eq!(after["resolved_now"][0]["id"], hid, "{after}");
     assert_eq!(after["resolved_now"][0]["verdict"], "supported", "{after}");
 }
+
+/// The generation agent with a language model behind an OpenAI-compatible
+/// API (a local stand-in server): its ideas become hypotheses with the
+/// surrogate's prediction attached, its identity and the prompt and answer
+/// hashes are recorded, a bad idea is refused with the reason, and the key
+/// is sent but never stored or printed.
+#[test]
+fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
+    let g = Genesis::new();
+    let id = run_branin(&g);
+    let answer = g.file(
+        "answer.json",
+        r#"{"hypotheses": [
+            {"statement": "Raising x2 raises f near the best design", "rationale": "the quadratic term in x2 dominates",
+             "parameter": "x2", "from": 3.0, "to": 12.0, "expect": "increase"},
+            {"statement": "Pressure matters", "rationale": "it always does",
+             "parameter": "pressure", "from": 1.0, "to": 2.0, "expect": "increase"}
+        ]}"#,
+    );
+    let (port_file, log) = (g.dir.path().join("port"), g.dir.path().join("llm.log"));
+    let mut server = std::process::Command::new("python3")
+        .arg(repo_root().join("crates/genesis-cli/tests/llm/mock_llm.py"))
+        .args([&port_file, &log, &answer])
+        .spawn()
+        .unwrap();
+    let port = (0..100)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::fs::read_to_string(&port_file)
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .expect("the stand-in server starts");
+    let secret = "sk-test-0123456789abcdef";
+    let run: common::Run = g
+        .command(&[
+            "hypotheses",
+            &id,
+            "--json",
+            "--llm-url",
+            &format!("http://127.0.0.1:{port}/v1"),
+            "--llm-model",
+            "mock-7b",
+        ])
+        .env("GENESIS_LLM_API_KEY", secret)
+        .output()
+        .unwrap()
+        .into();
+    let _ = server.kill();
+    let doc = run.ok().json();
+    let from_model: Vec<&Value> = doc["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["hypothesis"]["source"]["type"] == "llm")
+        .collect();
+    assert_eq!(from_model.len(), 1, "{doc}");
+    let h = &from_model[0]["hypothesis"];
+    assert!(
+        h["source"]["model"].as_str().unwrap().contains("mock-7b"),
+        "{h}"
+    );
+    assert_eq!(h["source"]["prompt_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(h["falsification"]["design"], "contrast");
+    assert!(
+        h["prediction"]
+            .as_str()
+            .unwrap()
+            .contains("surrogate predicts"),
+        "{h}"
+    );
+    let refused = doc["refusals"].to_string();
+    assert!(refused.contains("no parameter `pressure`"), "{refused}");
+    // The request carried the key and a JSON schema; nothing kept the key.
+    let sent: Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sent["authorization"], format!("Bearer {secret}"));
+    assert_eq!(sent["body"]["response_format"]["type"], "json_schema");
+    assert!(
+        sent["body"]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("x1")
+    );
+    assert!(!run_contains_secret(&g, secret));
+    // It is tested like any other hypothesis, and the record verifies.
+    let hid = from_model[0]["id"].as_str().unwrap();
+    let tested = g.run(&["hypotheses", "test", hid, "--json"]).ok().json();
+    assert!(tested["evidence"]["reason"].is_string(), "{tested}");
+    g.run(&["verify", &id]).ok();
+}
+
+/// Whether `secret` is anywhere in the workspace's files.
+fn run_contains_secret(g: &Genesis, secret: &str) -> bool {
+    fn walk(dir: &std::path::Path, secret: &[u8]) -> bool {
+        std::fs::read_dir(dir).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, secret)
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                bytes.windows(secret.len()).any(|w| w == secret)
+            }
+        })
+    }
+    walk(&g.workspace(), secret.as_bytes())
+}

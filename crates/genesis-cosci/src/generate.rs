@@ -181,19 +181,7 @@ impl Generator<'_> {
 
     /// Posterior mean and sd of Σ w_k f(points_k).
     fn contrast_of(&self, points: &[Inputs], weights: &[f64]) -> Result<(f64, f64), CosciError> {
-        let features = points
-            .iter()
-            .map(|p| self.s.features_of(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (m, c) = self.s.joint(&features);
-        let mean = weights.iter().zip(&m).map(|(w, v)| w * v).sum();
-        let mut var = 0.0;
-        for (a, wa) in weights.iter().enumerate() {
-            for (b, wb) in weights.iter().enumerate() {
-                var += wa * wb * c[(a, b)];
-            }
-        }
-        Ok((mean, var.max(0.0).sqrt()))
+        self.s.contrast(points, weights)
     }
 
     fn push(

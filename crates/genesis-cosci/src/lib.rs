@@ -59,6 +59,7 @@
 //! lies in the predicted interval widened by one step; refuted when an end
 //! beats every inner point by that margin.
 
+pub mod agents;
 pub mod dependence;
 pub mod generate;
 pub mod hypothesis;

@@ -222,6 +222,24 @@ impl Surrogate {
         features.iter().map(|f| self.gp.predict(f).0).collect()
     }
 
+    /// Posterior mean and sd of the contrast Σ w_k f(points_k), from the
+    /// joint posterior of the points (their correlation counts).
+    pub fn contrast(&self, points: &[Inputs], weights: &[f64]) -> Result<(f64, f64), CosciError> {
+        let features = points
+            .iter()
+            .map(|p| self.features_of(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (m, c) = self.joint(&features);
+        let mean = weights.iter().zip(&m).map(|(w, v)| w * v).sum();
+        let mut var = 0.0;
+        for (a, wa) in weights.iter().enumerate() {
+            for (b, wb) in weights.iter().enumerate() {
+                var += wa * wb * c[(a, b)];
+            }
+        }
+        Ok((mean, var.max(0.0).sqrt()))
+    }
+
     /// Joint posterior (mean, covariance) at feature points.
     pub fn joint(&self, features: &[Vec<f64>]) -> (Vec<f64>, DMatrix<f64>) {
         self.gp.predict_joint(features)
