@@ -35,6 +35,11 @@ pub enum EndfCommand {
         /// stdout and the summary to stderr.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also register the table as a dataset NAME in the workspace, with
+        /// its provenance (source file hash, MAT, MTs, temperature,
+        /// tolerance, code version); `genesis datasets` lists them.
+        #[arg(long, value_name = "NAME")]
+        register: Option<String>,
     },
     /// Log-log SVG plot of pointwise cross sections.
     Plot {
@@ -65,10 +70,14 @@ pub struct Selection {
     tolerance: f64,
 }
 
-pub fn dispatch(cmd: EndfCommand) -> Result<()> {
+pub fn dispatch(cmd: EndfCommand, ws: &Path) -> Result<()> {
     match cmd {
         EndfCommand::Info { file, json } => info(&file, json),
-        EndfCommand::Xs { selection, out } => xs(&selection, out.as_deref()),
+        EndfCommand::Xs {
+            selection,
+            out,
+            register,
+        } => xs(&selection, out.as_deref(), register.as_deref(), ws),
         EndfCommand::Plot { selection, out } => plot(&selection, &out),
     }
 }
@@ -473,10 +482,37 @@ fn unique(mts: &[u32]) -> Vec<u32> {
     seen
 }
 
-fn xs(selection: &Selection, out: Option<&Path>) -> Result<()> {
+fn xs(selection: &Selection, out: Option<&Path>, register: Option<&str>, ws: &Path) -> Result<()> {
     let processed = process(selection)?;
     let csv = processed.pointwise.to_csv(&unique(&selection.mts));
     let summary = processed.summary(selection);
+    if let Some(name) = register {
+        let source = std::fs::read(&selection.file)
+            .map_err(|e| BadInput(format!("cannot read {}: {e}", selection.file.display())))?;
+        let metadata = serde_json::json!({
+            "source_file": selection.file.display().to_string(),
+            "source_blake3": genesis_prov::digest(&source).hex(),
+            "mat": processed.evaluation.mat,
+            "nuclide": nuclide_name(&processed.evaluation.header),
+            "library": processed.evaluation.header.library(),
+            "mts": unique(&selection.mts),
+            "temperature_k": selection.temperature_k,
+            "tolerance": selection.tolerance,
+            "points": processed.pointwise.len(),
+            "columns": csv.lines().next().unwrap_or_default(),
+            "software": format!("genesis {} (genesis-endf)", env!("CARGO_PKG_VERSION")),
+        });
+        let mut store = crate::open_store(ws)?;
+        let d = store.add_dataset(
+            name,
+            "endf.pointwise",
+            &metadata,
+            &format!("{name}.csv"),
+            csv.as_bytes(),
+            genesis_engine::now_ms(),
+        )?;
+        eprintln!("registered dataset {} ({name}) in {}", d.id, ws.display());
+    }
     match out {
         Some(path) => {
             crate::write_atomically(path, csv.as_bytes())?;

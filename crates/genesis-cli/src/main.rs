@@ -188,6 +188,13 @@ enum Command {
         #[command(subcommand)]
         command: Option<HypothesesCommand>,
     },
+    /// Datasets registered in the workspace (e.g. `genesis endf xs
+    /// --register`), each with its provenance, checked against its signed
+    /// record (exit 1 if one was changed).
+    Datasets {
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage the keys that encrypt the workspace at rest.
     Keys {
         #[command(subcommand)]
@@ -734,7 +741,51 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Endf { command } => endf_cmd::dispatch(command),
+        Command::Endf { command } => endf_cmd::dispatch(command, &ws),
+        Command::Datasets { json } => {
+            let store = open_existing(&ws)?;
+            let mut broken = false;
+            let mut rows = vec![vec![
+                "id".to_string(),
+                "name".into(),
+                "kind".into(),
+                "created".into(),
+                "bytes".into(),
+                "check".into(),
+            ]];
+            let mut list = Vec::new();
+            for d in store.datasets()? {
+                let check = store.verify_dataset(&d).map(|_| ());
+                broken |= check.is_err();
+                list.push(serde_json::json!({
+                    "id": d.id, "name": d.name, "kind": d.kind, "created_at": output::rfc3339(d.created_at),
+                    "metadata": d.metadata, "file": d.artifact, "signature": d.signature,
+                    "verified": check.is_ok(), "problem": check.as_ref().err(),
+                }));
+                rows.push(vec![
+                    d.id.clone(),
+                    d.name.clone(),
+                    d.kind.clone(),
+                    output::rfc3339(d.created_at)[..19].to_string(),
+                    d.artifact.size.to_string(),
+                    check.err().unwrap_or_else(|| "ok".into()),
+                ]);
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "datasets": list }))?
+                );
+            } else if rows.len() == 1 {
+                println!("no datasets (`genesis endf xs ... --register NAME` adds one)");
+            } else {
+                output::print_table(&rows);
+            }
+            if broken {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -258,7 +258,12 @@ impl<'a> Page<'a> {
             let label = format!("{}{}", o.name, self.unit(&o.name));
             let svg = convergence_plot(&label, o.goal, &points)
                 .map_err(|e| anyhow!("drawing the convergence of {}: {e}", o.name))?;
-            let _ = writeln!(h, "<figure>{svg}</figure>");
+            let mut marks = vec![(Mark::Dot(BLUE), "completed trial")];
+            if points.iter().any(|p| !p.2) {
+                marks.push((Mark::Cross(GREY), "infeasible trial"));
+            }
+            marks.push((Mark::Line(VERMILION), "best feasible so far"));
+            let _ = writeln!(h, "<figure>{svg}{}</figure>", legend(&marks));
         }
         h.push_str("</div>\n</section>\n");
         Ok(h)
@@ -305,7 +310,12 @@ impl<'a> Page<'a> {
             s.observations
         );
         let svg = importance_plot(s).map_err(|e| anyhow!("drawing the Sobol indices: {e}"))?;
-        let _ = writeln!(h, "<figure>{svg}</figure>");
+        let marks = [
+            (Mark::Bar(BLUE), "first order S"),
+            (Mark::Bar(ORANGE), "total S_T"),
+            (Mark::Line(BLACK), "±2 sd"),
+        ];
+        let _ = writeln!(h, "<figure>{svg}{}</figure>", legend(&marks));
         h.push_str("<table class=\"numbers\">\n<tr><th>parameter</th><th>S (first order)</th><th>S<sub>T</sub> (total)</th><th>S<sub>T</sub> − S (interactions)</th></tr>\n");
         for (k, name) in s.parameters.iter().enumerate() {
             let _ = writeln!(
@@ -344,8 +354,15 @@ impl<'a> Page<'a> {
         let response = format!("{}{}", analysis.response, self.unit(&analysis.response));
         let _ = writeln!(
             h,
-            "<p>The posterior mean of <code>{}</code> as one parameter moves with the others averaged over the search space; the band holds 90% of the posterior's curves (5–95%). The shape is stated only when at least 90% of them have it.</p>\n<div class=\"grid\">",
-            escape(&response)
+            "<p>The posterior mean of <code>{}</code> as one parameter moves with the others averaged over the search space; the band holds 90% of the posterior's curves (5–95%). The shape is stated only when at least 90% of them have it.</p>\n{}\n<div class=\"grid\">",
+            escape(&response),
+            legend(&[
+                (Mark::Line(BLUE), "posterior mean"),
+                (Mark::Band(BAND), "5–95% band"),
+                (Mark::Line(ORANGE), "stated optimum"),
+                (Mark::Band(ORANGE), "its 90% interval"),
+                (Mark::Line(GREY), "start of a plateau"),
+            ])
         );
         for pd in curves {
             let log = self.record.spec.space.parameters.iter().any(|p| {
@@ -430,7 +447,13 @@ impl<'a> Page<'a> {
             &axes,
         )
         .map_err(|e| anyhow!("drawing the Pareto front: {e}"))?;
-        let _ = writeln!(h, "<figure>{svg}</figure>\n</section>");
+        let mut marks = vec![(Mark::Dot(GREY), "completed trial")];
+        if all.iter().any(|p| !p.2) {
+            marks.push((Mark::Cross(GREY), "infeasible trial"));
+        }
+        marks.push((Mark::Dot(VERMILION), "on the Pareto front"));
+        marks.push((Mark::Triangle(BLACK), "hypervolume reference point"));
+        let _ = writeln!(h, "<figure>{svg}{}</figure>\n</section>", legend(&marks));
         Ok(h)
     }
 
@@ -528,11 +551,15 @@ h1{margin:0 0 4px;font-size:28px}h2{margin:28px 0 8px;font-size:20px;border-bott
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0}dl.facts dt{color:#666}dl.facts dd{margin:0}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
 th{background:#f6f6f8;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.hyp{width:100%;font-size:13px}table.hyp td:nth-child(4){min-width:220px}table.hyp td:nth-child(7){min-width:200px}
+table.hyp{width:100%;font-size:13px}table.hyp td:nth-child(4){min-width:240px}table.hyp td:nth-child(6){min-width:180px}
 .id{color:#888;font-size:11px;margin-top:2px}
 .status{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
 .status.proposed{background:#8a8a8a}.status.testing{background:#0072b2}.status.supported{background:#1b8a3a}
 .status.refuted{background:#c0392b}.status.inconclusive{background:#d68910}
+.legend{display:flex;flex-wrap:wrap;gap:2px 18px;font-size:13px;color:#333;margin:4px 0 0 64px}
+.sw{display:inline-block;vertical-align:middle;margin-right:6px}.sw.dot{width:9px;height:9px;border-radius:50%}
+.sw.line{width:20px;height:3px}.sw.bar{width:12px;height:12px}.sw.band{width:20px;height:11px;opacity:.4}.sw.glyph{font-weight:700}
+table.runs{margin:4px 0;font-size:12px}table.runs th,table.runs td{padding:1px 6px}
 figure{margin:8px 0}figure svg{max-width:100%;height:auto;display:block}figcaption{font-size:13px;color:#444;margin-top:2px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px}.grid.wide{grid-template-columns:repeat(auto-fill,minmax(560px,1fr))}
 .refusal,ul.refusals li{color:#8a4b00}
@@ -674,12 +701,52 @@ fn shape_name(shape: &Shape) -> &'static str {
     }
 }
 
-fn inputs_text(inputs: &genesis_core::Inputs) -> String {
-    inputs
+/// How a series is drawn, for the legend under its plot (kept out of the
+/// plot so it never hides data).
+enum Mark {
+    Dot(RGBColor),
+    Line(RGBColor),
+    Bar(RGBColor),
+    Band(RGBColor),
+    Cross(RGBColor),
+    Triangle(RGBColor),
+}
+
+fn legend(entries: &[(Mark, &str)]) -> String {
+    let hex = |c: &RGBColor| format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2);
+    let items: Vec<String> = entries
         .iter()
-        .map(|(k, v)| format!("<code>{}</code> = {}", escape(k), escape(&value_text(v))))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|(mark, text)| {
+            let swatch = match mark {
+                Mark::Dot(c) => format!(
+                    "<span class=\"sw dot\" style=\"background:{}\"></span>",
+                    hex(c)
+                ),
+                Mark::Line(c) => format!(
+                    "<span class=\"sw line\" style=\"background:{}\"></span>",
+                    hex(c)
+                ),
+                Mark::Bar(c) => format!(
+                    "<span class=\"sw bar\" style=\"background:{}\"></span>",
+                    hex(c)
+                ),
+                Mark::Band(c) => format!(
+                    "<span class=\"sw band\" style=\"background:{}\"></span>",
+                    hex(c)
+                ),
+                Mark::Cross(c) => format!(
+                    "<span class=\"sw glyph\" style=\"color:{}\">×</span>",
+                    hex(c)
+                ),
+                Mark::Triangle(c) => format!(
+                    "<span class=\"sw glyph\" style=\"color:{}\">▲</span>",
+                    hex(c)
+                ),
+            };
+            format!("<span>{swatch}{}</span>", escape(text))
+        })
+        .collect();
+    format!("<div class=\"legend\">{}</div>", items.concat())
 }
 
 /// What the falsification experiment runs and what it expects.
@@ -693,27 +760,42 @@ fn experiment_text(e: &Experiment) -> String {
             claim,
             ..
         } => {
-            let runs: Vec<String> = points
-                .iter()
-                .zip(weights)
-                .map(|(p, w)| {
-                    format!(
-                        "<li>{}{} · ({})</li>",
-                        if *w < 0.0 { "−" } else { "+" },
-                        fmt(w.abs()),
-                        inputs_text(p)
-                    )
-                })
-                .collect();
+            // One row per run; the inputs the contrast moves in bold.
+            let names: Vec<&String> = points.first().map_or(Vec::new(), |p| p.keys().collect());
+            let moved = |name: &String| points.iter().any(|p| p.get(name) != points[0].get(name));
+            let mut runs = String::from("<table class=\"runs\"><tr><th>w</th>");
+            for name in &names {
+                let _ = write!(runs, "<th>{}</th>", escape(name));
+            }
+            runs.push_str("</tr>");
+            for (p, w) in points.iter().zip(weights) {
+                let _ = write!(
+                    runs,
+                    "<tr><td class=\"num\">{}{}</td>",
+                    if *w < 0.0 { "−" } else { "+" },
+                    fmt(w.abs())
+                );
+                for name in &names {
+                    let v = p
+                        .get(*name)
+                        .map_or(String::new(), |v| escape(&value_text(v)));
+                    if moved(name) {
+                        let _ = write!(runs, "<td class=\"num\"><strong>{v}</strong></td>");
+                    } else {
+                        let _ = write!(runs, "<td class=\"num\">{v}</td>");
+                    }
+                }
+                runs.push_str("</tr>");
+            }
+            runs.push_str("</table>");
             let expect = match claim {
                 Claim::Positive => "expected &gt; 0".to_string(),
                 Claim::Negative => "expected &lt; 0".to_string(),
                 Claim::Negligible { bound } => format!("expected |Δ| ≤ {}", escape(&fmt(*bound))),
             };
             format!(
-                "Contrast of {} runs (Δ = Σ w·y):<ul class=\"runs\">{}</ul>predicted Δ = {} ± {} (2σ), {expect}",
+                "Contrast Δ = Σ w·y of {} runs:{runs}predicted Δ = {} ± {} (2σ), {expect}",
                 points.len(),
-                runs.concat(),
                 escape(&fmt(*predicted_mean)),
                 escape(&fmt(2.0 * predicted_sd))
             )
@@ -802,7 +884,14 @@ impl Ranged for Slots {
 fn error_bar(x: f64, range: (f64, f64), cap: f64, style: ShapeStyle) -> PathElement<(f64, f64)> {
     let (lo, hi) = range;
     PathElement::new(
-        vec![(x - cap, lo), (x + cap, lo), (x, lo), (x, hi), (x - cap, hi), (x + cap, hi)],
+        vec![
+            (x - cap, lo),
+            (x + cap, lo),
+            (x, lo),
+            (x, hi),
+            (x - cap, hi),
+            (x + cap, hi),
+        ],
         style,
     )
 }
@@ -818,13 +907,6 @@ fn padded(low: f64, high: f64) -> (f64, f64) {
     }
 }
 
-/// Whether values spread over enough decades that only a log axis shows them.
-fn wants_log(values: impl Iterator<Item = f64> + Clone) -> bool {
-    let low = values.clone().fold(f64::INFINITY, f64::min);
-    let high = values.fold(f64::NEG_INFINITY, f64::max);
-    low > 0.0 && high / low > 100.0
-}
-
 fn svg_root(svg: &mut String, size: (u32, u32)) -> DrawingArea<SVGBackend<'_>, Shift> {
     SVGBackend::with_string(svg, size).into_drawing_area()
 }
@@ -832,9 +914,6 @@ fn svg_root(svg: &mut String, size: (u32, u32)) -> DrawingArea<SVGBackend<'_>, S
 /// Convergence: trial values and the best feasible value so far.
 fn convergence_plot(label: &str, goal: Goal, points: &[(u64, f64, bool)]) -> Plot {
     let last = points.iter().map(|p| p.0).max().unwrap_or(0);
-    let values = points.iter().map(|p| p.1);
-    let low = values.clone().fold(f64::INFINITY, f64::min);
-    let high = values.clone().fold(f64::NEG_INFINITY, f64::max);
     let mut best: Vec<(u64, f64)> = Vec::new();
     for &(i, v, feasible) in points {
         let better = |b: f64| match goal {
@@ -856,20 +935,14 @@ fn convergence_plot(label: &str, goal: Goal, points: &[(u64, f64, bool)]) -> Plo
         root.fill(&WHITE)?;
         let x = 0..last + 1;
         let caption = format!("{label}: {} by trial", goal_word(goal));
-        if wants_log(values) {
-            let (lo, hi) = (low / 1.5, high * 1.5);
-            convergence_axes(
-                &root,
-                &caption,
-                label,
-                x,
-                (lo..hi).log_scale(),
-                points,
-                &best,
-            )?;
-        } else {
-            let (lo, hi) = padded(low, high);
-            convergence_axes(&root, &caption, label, x, lo..hi, points, &best)?;
+        match Span::of(points.iter().map(|p| p.1)) {
+            Span::Log(lo, hi) => {
+                let y = (lo..hi).log_scale();
+                convergence_axes(&root, &caption, label, x, y, points, &best)?
+            }
+            Span::Linear(lo, hi) => {
+                convergence_axes(&root, &caption, label, x, lo..hi, points, &best)?
+            }
         }
         root.present()?;
     }
@@ -905,25 +978,19 @@ where
         .label_style((FONT, 12))
         .axis_desc_style((FONT, 13))
         .draw()?;
-    chart
-        .draw_series(
+    chart.draw_series(
+        points
+            .iter()
+            .filter(|p| p.2)
+            .map(|&(i, v, _)| Circle::new((i, v), 3, BLUE.mix(0.7).filled())),
+    )?;
+    if points.iter().any(|p| !p.2) {
+        chart.draw_series(
             points
                 .iter()
-                .filter(|p| p.2)
-                .map(|&(i, v, _)| Circle::new((i, v), 3, BLUE.mix(0.7).filled())),
-        )?
-        .label("trial")
-        .legend(|(x, y)| Circle::new((x + 7, y), 3, BLUE.filled()));
-    if points.iter().any(|p| !p.2) {
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| !p.2)
-                    .map(|&(i, v, _)| Cross::new((i, v), 3, GREY)),
-            )?
-            .label("infeasible trial")
-            .legend(|(x, y)| Cross::new((x + 7, y), 3, GREY));
+                .filter(|p| !p.2)
+                .map(|&(i, v, _)| Cross::new((i, v), 3, GREY)),
+        )?;
     }
     // The best so far as a step line.
     let mut steps = Vec::with_capacity(2 * best.len());
@@ -933,20 +1000,10 @@ where
         }
         steps.push((i, b));
     }
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            steps,
-            ShapeStyle::from(&VERMILION).stroke_width(2),
-        )))?
-        .label("best so far")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], VERMILION.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font((FONT, 12))
-        .draw()?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        steps,
+        ShapeStyle::from(&VERMILION).stroke_width(2),
+    )))?;
     Ok(())
 }
 
@@ -986,22 +1043,14 @@ fn importance_plot(s: &PosteriorSensitivity) -> Plot {
             .axis_desc_style((FONT, 13))
             .draw()?;
         let half = 0.36;
-        for (estimates, offset, color, name) in [
-            (&s.first, -half, BLUE, "first order S"),
-            (&s.total, 0.0, ORANGE, "total S_T"),
-        ] {
-            chart
-                .draw_series(estimates.iter().enumerate().map(|(k, e)| {
-                    let x = k as f64 + offset;
-                    Rectangle::new(
-                        [(x + 0.02, 0.0), (x + half - 0.02, e.value)],
-                        color.filled(),
-                    )
-                }))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled())
-                });
+        for (estimates, offset, color) in [(&s.first, -half, BLUE), (&s.total, 0.0, ORANGE)] {
+            chart.draw_series(estimates.iter().enumerate().map(|(k, e)| {
+                let x = k as f64 + offset;
+                Rectangle::new(
+                    [(x + 0.02, 0.0), (x + half - 0.02, e.value)],
+                    color.filled(),
+                )
+            }))?;
             chart.draw_series(estimates.iter().enumerate().map(|(k, e)| {
                 error_bar(
                     k as f64 + offset + half / 2.0,
@@ -1015,13 +1064,6 @@ fn importance_plot(s: &PosteriorSensitivity) -> Plot {
             vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
             BLACK.stroke_width(1),
         )))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 12))
-            .draw()?;
         root.present()?;
     }
     Ok(svg)
@@ -1069,6 +1111,7 @@ fn dependence_plot(pd: &PartialDependence, response: &str, log_x: bool) -> Plot 
                 let mut chart = ChartBuilder::on(&root)
                     .caption(&caption, (FONT, 15))
                     .margin(8)
+                    .margin_right(22)
                     .x_label_area_size(36)
                     .y_label_area_size(64)
                     .build_cartesian_2d(Slots(n), y0..y1)?;
@@ -1122,6 +1165,7 @@ where
     let mut chart = ChartBuilder::on(root)
         .caption(caption, (FONT, 15))
         .margin(8)
+        .margin_right(22)
         .x_label_area_size(36)
         .y_label_area_size(64)
         .build_cartesian_2d(x, y)?;
@@ -1187,7 +1231,8 @@ where
     Ok(())
 }
 
-/// All trials in the plane of two objectives, the front and its reference point.
+/// All trials in the plane of two objectives, the front and its reference
+/// point; an objective spread over decades gets a log axis.
 fn pareto_plot(
     all: &[(f64, f64, bool)],
     front: &[(f64, f64)],
@@ -1196,100 +1241,129 @@ fn pareto_plot(
 ) -> Plot {
     let xs = all.iter().map(|p| p.0).chain([reference.0]);
     let ys = all.iter().map(|p| p.1).chain([reference.1]);
-    let (x0, x1) = padded(
-        xs.clone().fold(f64::INFINITY, f64::min),
-        xs.fold(f64::NEG_INFINITY, f64::max),
-    );
-    let (y0, y1) = padded(
-        ys.clone().fold(f64::INFINITY, f64::min),
-        ys.fold(f64::NEG_INFINITY, f64::max),
-    );
+    let (x, y) = (Span::of(xs), Span::of(ys));
     let mut svg = String::new();
     {
-        let root = svg_root(&mut svg, (640, 460));
+        let root = svg_root(&mut svg, (680, 480));
         root.fill(&WHITE)?;
-        let ((xl, xg), (yl, yg)) = axes;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!(
-                    "Pareto front: {} {xl}, {} {yl}",
-                    goal_word(*xg),
-                    goal_word(*yg)
-                ),
-                (FONT, 16),
-            )
-            .margin(10)
-            .x_label_area_size(42)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(RGBColor(232, 232, 232))
-            .x_desc(xl.as_str())
-            .y_desc(yl.as_str())
-            .x_label_formatter(&|v| fmt(*v))
-            .y_label_formatter(&|v| fmt(*v))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
-        chart
-            .draw_series(
-                all.iter()
-                    .filter(|p| p.2)
-                    .map(|&(x, y, _)| Circle::new((x, y), 3, GREY.mix(0.8).filled())),
-            )?
-            .label("trial")
-            .legend(|(x, y)| Circle::new((x + 7, y), 3, GREY.filled()));
-        if all.iter().any(|p| !p.2) {
-            chart
-                .draw_series(
-                    all.iter()
-                        .filter(|p| !p.2)
-                        .map(|&(x, y, _)| Cross::new((x, y), 3, GREY)),
-                )?
-                .label("infeasible trial")
-                .legend(|(x, y)| Cross::new((x + 7, y), 3, GREY));
-        }
-        // The front as the staircase of the region it dominates (sorted by
-        // the first objective): each corner is worse than both neighbours.
-        let mut stairs = Vec::with_capacity(2 * front.len());
-        for (k, &(x, y)) in front.iter().enumerate() {
-            if k > 0 {
-                let prev = front[k - 1];
-                stairs.push(match xg {
-                    Goal::Minimize => (x, prev.1),
-                    Goal::Maximize => (prev.0, y),
-                });
+        let plot = (all, front, reference, axes);
+        match (x, y) {
+            (Span::Linear(a, b), Span::Linear(c, d)) => pareto_axes(&root, a..b, c..d, plot)?,
+            (Span::Log(a, b), Span::Linear(c, d)) => {
+                pareto_axes(&root, (a..b).log_scale(), c..d, plot)?
             }
-            stairs.push((x, y));
+            (Span::Linear(a, b), Span::Log(c, d)) => {
+                pareto_axes(&root, a..b, (c..d).log_scale(), plot)?
+            }
+            (Span::Log(a, b), Span::Log(c, d)) => {
+                pareto_axes(&root, (a..b).log_scale(), (c..d).log_scale(), plot)?
+            }
         }
-        chart.draw_series(std::iter::once(PathElement::new(
-            stairs,
-            VERMILION.stroke_width(1),
-        )))?;
-        chart
-            .draw_series(front.iter().map(|&p| Circle::new(p, 5, VERMILION.filled())))?
-            .label("Pareto front")
-            .legend(|(x, y)| Circle::new((x + 7, y), 4, VERMILION.filled()));
-        chart
-            .draw_series(std::iter::once(TriangleMarker::new(
-                reference,
-                7,
-                BLACK.filled(),
-            )))?
-            .label("hypervolume reference")
-            .legend(|(x, y)| TriangleMarker::new((x + 7, y), 5, BLACK.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 12))
-            .draw()?;
         root.present()?;
     }
     Ok(svg)
+}
+
+/// An axis range for some values: linear with a margin, or logarithmic
+/// when they are positive and span more than two decades.
+#[derive(Clone, Copy)]
+enum Span {
+    Linear(f64, f64),
+    Log(f64, f64),
+}
+
+impl Span {
+    fn of(values: impl Iterator<Item = f64> + Clone) -> Span {
+        let low = values.clone().fold(f64::INFINITY, f64::min);
+        let high = values.fold(f64::NEG_INFINITY, f64::max);
+        if low > 0.0 && high / low > 100.0 {
+            Span::Log(low / 1.5, high * 1.5)
+        } else {
+            let (a, b) = padded(low, high);
+            Span::Linear(a, b)
+        }
+    }
+}
+
+type ParetoData<'a> = (
+    &'a [(f64, f64, bool)],
+    &'a [(f64, f64)],
+    (f64, f64),
+    &'a ((String, Goal), (String, Goal)),
+);
+
+fn pareto_axes<X, Y>(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    x: X,
+    y: Y,
+    (all, front, reference, axes): ParetoData<'_>,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let ((xl, xg), (yl, yg)) = axes;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "Pareto front: {} {xl}, {} {yl}",
+                goal_word(*xg),
+                goal_word(*yg)
+            ),
+            (FONT, 16),
+        )
+        .margin(10)
+        .margin_right(22)
+        .x_label_area_size(42)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(232, 232, 232))
+        .x_desc(xl.as_str())
+        .y_desc(yl.as_str())
+        .x_label_formatter(&|v| fmt(*v))
+        .y_label_formatter(&|v| fmt(*v))
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .draw()?;
+    chart.draw_series(
+        all.iter()
+            .filter(|p| p.2)
+            .map(|&(x, y, _)| Circle::new((x, y), 3, GREY.mix(0.8).filled())),
+    )?;
+    chart.draw_series(
+        all.iter()
+            .filter(|p| !p.2)
+            .map(|&(x, y, _)| Cross::new((x, y), 3, GREY)),
+    )?;
+    // The front as the staircase of the region it dominates (sorted by
+    // the first objective): each corner is worse than both neighbours.
+    let mut stairs = Vec::with_capacity(2 * front.len());
+    for (k, &(x, y)) in front.iter().enumerate() {
+        if k > 0 {
+            let prev = front[k - 1];
+            stairs.push(match xg {
+                Goal::Minimize => (x, prev.1),
+                Goal::Maximize => (prev.0, y),
+            });
+        }
+        stairs.push((x, y));
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        stairs,
+        VERMILION.stroke_width(1),
+    )))?;
+    chart.draw_series(front.iter().map(|&p| Circle::new(p, 5, VERMILION.filled())))?;
+    chart.draw_series(std::iter::once(TriangleMarker::new(
+        reference,
+        7,
+        BLACK.filled(),
+    )))?;
+    Ok(())
 }
 
 #[cfg(test)]

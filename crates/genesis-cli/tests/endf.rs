@@ -304,3 +304,63 @@ fn bad_input_names_the_file_or_the_option() {
         &["corrupt.endf:4"],
     );
 }
+
+/// `--register` keeps the table as a dataset with its provenance; the
+/// signed record and the file are checked on every listing.
+#[test]
+fn processed_tables_are_registered_as_datasets_with_provenance() {
+    let g = Genesis::new();
+    let h1 = data("n-001_H_001-ENDF8.0-Beta6.endf");
+    let args = [
+        "endf",
+        "xs",
+        h1.to_str().unwrap(),
+        "--mt",
+        "102",
+        "--temperature",
+        "293.6",
+        "--register",
+        "h1-capture-293",
+    ];
+    let run = g.run(&args).ok();
+    assert!(
+        run.stderr.contains("registered dataset D-"),
+        "{}",
+        run.stderr
+    );
+    let list = g.run(&["datasets", "--json"]).ok().json();
+    let d = &list["datasets"][0];
+    assert_eq!(d["name"], "h1-capture-293");
+    assert_eq!(d["kind"], "endf.pointwise");
+    assert_eq!(d["verified"], true, "{d}");
+    let m = &d["metadata"];
+    let source = std::fs::read(&h1).unwrap();
+    assert_eq!(m["source_blake3"], blake3_hex(&source));
+    assert_eq!(
+        (
+            m["mat"].clone(),
+            m["temperature_k"].clone(),
+            m["tolerance"].clone()
+        ),
+        (
+            serde_json::json!(125),
+            serde_json::json!(293.6),
+            serde_json::json!(0.001)
+        )
+    );
+    assert!(m["software"].as_str().unwrap().starts_with("genesis "));
+    // Changing the record (here its temperature) is found.
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    db.execute(
+        "UPDATE datasets SET metadata = replace(metadata, '293.6', '300.0')",
+        [],
+    )
+    .unwrap();
+    let r = g.run(&["datasets"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("the record was changed"), "{}", r.stdout);
+}
+
+fn blake3_hex(bytes: &[u8]) -> String {
+    genesis_prov::digest(bytes).hex()
+}

@@ -13,6 +13,7 @@
 mod accounts;
 mod artifacts;
 mod audit;
+mod datasets;
 mod hypotheses;
 mod keys;
 mod record;
@@ -22,6 +23,7 @@ mod vault;
 pub use accounts::{Members, Principal, Role, TokenInfo, User, token_hash};
 pub use artifacts::ArtifactProblem;
 pub use audit::{AuditEntry, AuditRecord, Thresholds};
+pub use datasets::DatasetRecord;
 pub use hypotheses::{HypothesisRecord, MatchRecord};
 pub use record::{CheckedEvents, Verification, verify_events};
 pub use schema::SCHEMA_VERSION;

@@ -178,6 +178,19 @@ const MIGRATIONS: &[&str] = &[
         judge TEXT NOT NULL,
         PRIMARY KEY (campaign_id, ord)
     );",
+    // 8: datasets registered in the workspace (processed nuclear data...):
+    // a signed record pointing at an encrypted content-addressed file.
+    "CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        metadata TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_hash TEXT NOT NULL,
+        file_size BIGINT NOT NULL,
+        signature TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes (the number of migrations).
