@@ -62,11 +62,11 @@ pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
     let mut inputs = Vec::new();
     let mut values = Vec::new();
     for t in store.trials(&record.id)? {
-        if let Some(v) = t.outputs.as_ref().and_then(|o| o.get(&objective.name)) {
-            if v.is_finite() {
-                inputs.push(t.inputs.clone());
-                values.push(*v);
-            }
+        if let Some(v) = t.outputs.as_ref().and_then(|o| o.get(&objective.name))
+            && v.is_finite()
+        {
+            inputs.push(t.inputs.clone());
+            values.push(*v);
         }
     }
     let dataset = Dataset {
@@ -164,6 +164,38 @@ pub fn hypotheses(
     llm: Option<&LlmSettings>,
     json_out: bool,
 ) -> Result<()> {
+    let Update {
+        resolved,
+        analysis,
+        added,
+        played,
+        ranked,
+    } = update(store, record, llm)?;
+    print_update(
+        record, &resolved, &analysis, added, played, &ranked, json_out,
+    )
+}
+
+/// What one round of the co-scientist did.
+pub struct Update {
+    /// (id, verdict) of hypotheses resolved in this round.
+    pub resolved: Vec<(String, String)>,
+    pub analysis: Analysis,
+    /// New hypotheses stored.
+    pub added: usize,
+    /// Matches played.
+    pub played: usize,
+    /// All hypotheses, highest rating first.
+    pub ranked: Vec<HypothesisRecord>,
+}
+
+/// One round: resolve finished tests, state new hypotheses (with the
+/// model when given), play the tournament, store everything.
+pub fn update(
+    store: &mut Store,
+    record: &CampaignRecord,
+    llm: Option<&LlmSettings>,
+) -> Result<Update> {
     let resolved = resolve_finished(store, record)?;
     let mut analysis = analysis(store, record)?;
     if let (Some(llm), Some(surrogate)) = (llm, &analysis.surrogate) {
@@ -239,7 +271,24 @@ pub fn hypotheses(
     let ratings: Vec<(String, f64)> = ratings.into_iter().collect();
     store.record_matches(&record.id, &played, &ratings, now_ms())?;
     let ranked = store.hypotheses(&record.id)?;
+    Ok(Update {
+        resolved,
+        analysis,
+        added,
+        played: played.len(),
+        ranked,
+    })
+}
 
+fn print_update(
+    record: &CampaignRecord,
+    resolved: &[(String, String)],
+    analysis: &Analysis,
+    added: usize,
+    played: usize,
+    ranked: &[HypothesisRecord],
+    json_out: bool,
+) -> Result<()> {
     if json_out {
         let list: Vec<Value> = ranked.iter().map(record_json).collect();
         let doc = json!({
@@ -257,14 +306,9 @@ pub fn hypotheses(
     }
     println!(
         "campaign {} ({}): {} observations of {}; {} new hypotheses, {} matches played",
-        record.id,
-        record.name,
-        analysis.observations,
-        analysis.response,
-        added,
-        played.len()
+        record.id, record.name, analysis.observations, analysis.response, added, played
     );
-    for (id, verdict) in &resolved {
+    for (id, verdict) in resolved {
         println!("resolved {id}: {verdict}");
     }
     if ranked.is_empty() {

@@ -1176,6 +1176,44 @@ impl Observer for Progress {
             self.objective, counts.failed
         ));
     }
+
+    /// `hypotheses_every = N`: the co-scientist after every N finished trials.
+    fn checkpoint(&mut self, store: &mut Store, campaign: &CampaignRecord, counts: TrialCounts) {
+        let Some(every) = campaign.spec.hypotheses_every else {
+            return;
+        };
+        if counts.finished() == 0 || !counts.finished().is_multiple_of(every) {
+            return;
+        }
+        let line = match cosci_cmd::update(store, campaign, None) {
+            Ok(u) => {
+                let top = u
+                    .ranked
+                    .first()
+                    .map(|h| {
+                        format!(
+                            "; top {} ({:.0}): {}",
+                            h.id,
+                            h.elo,
+                            h.body["statement"].as_str().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "hypotheses after {} trials: {} new, {} stated in all{top}",
+                    counts.finished(),
+                    u.added,
+                    u.ranked.len()
+                )
+            }
+            Err(e) => format!("hypotheses after {} trials: {e}", counts.finished()),
+        };
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
 }
 
 /// Re-exported for the output module.

@@ -251,6 +251,7 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
         .unwrap()
         .into();
     let _ = server.kill();
+    let _ = server.wait();
     let doc = run.ok().json();
     let from_model: Vec<&Value> = doc["hypotheses"]
         .as_array()
@@ -314,4 +315,45 @@ fn run_contains_secret(g: &Genesis, secret: &str) -> bool {
         })
     }
     walk(&g.workspace(), secret.as_bytes())
+}
+
+/// `hypotheses_every = N` in the campaign file runs the co-scientist while
+/// the campaign runs.
+#[test]
+fn a_campaign_can_state_hypotheses_as_it_runs() {
+    let g = Genesis::new();
+    let file = g.file(
+        "every.toml",
+        &std::fs::read_to_string(repo_root().join("examples/branin.toml"))
+            .unwrap()
+            .replace("budget = 30", "budget = 30\nhypotheses_every = 15"),
+    );
+    let run = g.run(&["run", file.to_str().unwrap(), "--json"]).ok();
+    assert!(
+        run.stderr.contains("hypotheses after 15 trials")
+            && run.stderr.contains("hypotheses after 30 trials"),
+        "{}",
+        run.stderr
+    );
+    let id = run.json()["campaign"].as_str().unwrap().to_string();
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    let stored: i64 = db
+        .query_row(
+            "SELECT count(*) FROM hypotheses WHERE campaign_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(stored >= 2, "{stored}");
+    g.run(&["verify", &id]).ok();
+    // A bad value is refused with the field named.
+    let bad = g.file(
+        "bad.toml",
+        &std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("hypotheses_every = 15", "hypotheses_every = 0"),
+    );
+    let r = g.run(&["run", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("hypotheses_every"), "{}", r.stderr);
 }

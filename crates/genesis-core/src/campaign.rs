@@ -138,6 +138,10 @@ pub struct CampaignSpec {
     pub fixed: Inputs,
     pub objectives: Vec<Objective>,
     pub constraints: Vec<Constraint>,
+    /// Run the co-scientist (`genesis hypotheses`) every this many
+    /// finished trials while `genesis run` runs the campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hypotheses_every: Option<u64>,
 }
 
 impl CampaignSpec {
@@ -268,6 +272,7 @@ struct RawCampaign {
     objectives: Spanned<IndexMap<String, Spanned<RawObjective>>>,
     #[serde(default)]
     constraints: IndexMap<String, Spanned<RawConstraint>>,
+    hypotheses_every: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -370,6 +375,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
 
     let budget = ck.count(Some(&raw.budget), "budget", 1)?;
     let workers = ck.count(raw.workers.as_ref(), "workers", 1)?;
+    let hypotheses_every = raw
+        .hypotheses_every
+        .as_ref()
+        .map(|v| ck.count(Some(v), "hypotheses_every", 1))
+        .transpose()?;
     let batch = ck.count(raw.batch.as_ref(), "batch", workers)?;
     let seed = match &raw.seed {
         None => 0,
@@ -492,6 +502,7 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         fixed,
         objectives,
         constraints,
+        hypotheses_every,
     };
     Ok(ParsedCampaign {
         spec,

@@ -313,9 +313,15 @@ pub trait Observer {
         _counts: TrialCounts,
     ) {
     }
+    /// After each finished trial, with the store: room for work that reads
+    /// or adds to the campaign between trials (the CLI runs the
+    /// co-scientist every `hypotheses_every` trials here). It reports its
+    /// own failures; the loop goes on.
+    fn checkpoint(&mut self, _store: &mut Store, _campaign: &CampaignRecord, _counts: TrialCounts) {
+    }
 }
 
-/// An observer that shows nothing.
+/// An observer that shows nothing and does nothing.
 pub struct Silent;
 impl Observer for Silent {}
 
@@ -729,6 +735,7 @@ pub fn run_with(
             }
         }
         observer.trial_finished(trial, best.as_ref(), counts);
+        observer.checkpoint(store, campaign, counts);
     }
 
     let status = if counts.finished() >= spec.budget {
