@@ -135,7 +135,10 @@ pub enum Event {
         judge: String,
     },
     /// A hypothesis's falsification experiment was queued as these trials.
-    HypothesisTested { hypothesis: String, trials: Vec<u64> },
+    HypothesisTested {
+        hypothesis: String,
+        trials: Vec<u64>,
+    },
     /// The results of its experiment decided a hypothesis: `verdict` is
     /// supported, refuted or inconclusive, with the evidence.
     HypothesisResolved {
