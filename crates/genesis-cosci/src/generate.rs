@@ -169,11 +169,17 @@ impl Generator<'_> {
         });
     }
 
-    /// The incumbent with some parameters set to unit-cube positions.
+    /// The incumbent with some parameters set to unit-cube positions,
+    /// each kept inside the 10–90 % range of its observed values (see
+    /// [`Surrogate::observed_unit_range`]), where the twin is known to work.
     fn at_incumbent(&self, moves: &[(usize, f64)]) -> Inputs {
         let mut inputs = self.s.incumbent().clone();
         for &(i, u) in moves {
             let p = &self.s.space().parameters[i];
+            let u = match self.s.observed_unit_range(i) {
+                Some((lo, hi)) if lo < hi => u.clamp(lo, hi),
+                _ => u,
+            };
             inputs.insert(p.name.clone(), p.domain.from_unit(u));
         }
         inputs

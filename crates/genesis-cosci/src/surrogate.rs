@@ -222,6 +222,58 @@ impl Surrogate {
         features.iter().map(|f| self.gp.predict(f).0).collect()
     }
 
+    /// The 10th and 90th percentiles of parameter `i`'s observed values, as
+    /// unit-cube positions (`None` for a categorical parameter). Contrasts
+    /// stay inside this range: the observations came from there, so the
+    /// twin is known to work there and the posterior is informed.
+    pub fn observed_unit_range(&self, i: usize) -> Option<(f64, f64)> {
+        let p = &self.space.parameters[i];
+        let unit = |x: f64| -> Option<f64> {
+            match &p.domain {
+                Domain::Float {
+                    low,
+                    high,
+                    log: false,
+                } => Some((x - low) / (high - low)),
+                Domain::Float {
+                    low,
+                    high,
+                    log: true,
+                } => Some((x / low).ln() / (high / low).ln()),
+                Domain::Int {
+                    low,
+                    high,
+                    log: false,
+                } => Some((x - *low as f64 + 0.5) / ((high - low + 1) as f64)),
+                Domain::Int {
+                    low,
+                    high,
+                    log: true,
+                } => {
+                    let (a, b) = ((*low as f64 - 0.5).max(0.5), *high as f64 + 0.5);
+                    Some((x / a).ln() / (b / a).ln())
+                }
+                Domain::Categorical { .. } => None,
+            }
+        };
+        let mut u: Vec<f64> = self
+            .inputs
+            .iter()
+            .filter_map(|inputs| match inputs.get(&p.name)? {
+                genesis_core::Value::Float(x) => unit(*x),
+                genesis_core::Value::Int(x) => unit(*x as f64),
+                _ => None,
+            })
+            .filter(|u| u.is_finite())
+            .collect();
+        if u.is_empty() {
+            return None;
+        }
+        u.sort_by(f64::total_cmp);
+        let at = |q: f64| u[((u.len() - 1) as f64 * q).round() as usize].clamp(0.0, 1.0);
+        Some((at(0.1), at(0.9)))
+    }
+
     /// Posterior mean and sd of the contrast Σ w_k f(points_k), from the
     /// joint posterior of the points (their correlation counts).
     pub fn contrast(&self, points: &[Inputs], weights: &[f64]) -> Result<(f64, f64), CosciError> {
