@@ -2,7 +2,7 @@
 
 use crate::error::{EndfError, Result};
 use crate::interp::Tabulated;
-use crate::records::Records;
+use crate::records::{List, Records};
 use crate::tape::Material;
 
 /// All resonance data of a material: one or more isotopes, each with energy ranges.
@@ -285,27 +285,33 @@ impl ResonanceParameters {
     }
 }
 
+/// The NRS six-value rows of a resonance LIST (both formalisms lay their
+/// parameters out six to a resonance), after checking they are all there.
+fn resonance_rows<'a>(
+    records: &Records<'_>,
+    list: &'a List,
+) -> Result<std::iter::Take<std::slice::ChunksExact<'a, f64>>> {
+    let nrs = count(records, list.cont.n2, "NRS")?;
+    if list.values.len() < 6 * nrs {
+        return Err(records.error(
+            "LIST",
+            format!(
+                "NRS = {nrs} resonances need {} values, found {}",
+                6 * nrs,
+                list.values.len()
+            ),
+        ));
+    }
+    Ok(list.values.chunks_exact(6).take(nrs))
+}
+
 fn read_breit_wigner(records: &mut Records<'_>, multilevel: bool) -> Result<RangeKind> {
     let c = records.cont()?;
     let nls = count(records, c.n1, "NLS")?;
     let mut l_values = Vec::with_capacity(nls.min(8));
     for _ in 0..nls {
         let list = records.list()?;
-        let nrs = count(records, list.cont.n2, "NRS")?;
-        if list.values.len() < 6 * nrs {
-            return Err(records.error(
-                "LIST",
-                format!(
-                    "NRS = {nrs} resonances need {} values, found {}",
-                    6 * nrs,
-                    list.values.len()
-                ),
-            ));
-        }
-        let resonances = list
-            .values
-            .chunks_exact(6)
-            .take(nrs)
+        let resonances = resonance_rows(records, &list)?
             .map(|p| BreitWignerResonance {
                 energy_ev: p[0],
                 j: p[1],
@@ -337,21 +343,7 @@ fn read_reich_moore(records: &mut Records<'_>) -> Result<RangeKind> {
     let mut l_values = Vec::with_capacity(nls.min(8));
     for _ in 0..nls {
         let list = records.list()?;
-        let nrs = count(records, list.cont.n2, "NRS")?;
-        if list.values.len() < 6 * nrs {
-            return Err(records.error(
-                "LIST",
-                format!(
-                    "NRS = {nrs} resonances need {} values, found {}",
-                    6 * nrs,
-                    list.values.len()
-                ),
-            ));
-        }
-        let resonances = list
-            .values
-            .chunks_exact(6)
-            .take(nrs)
+        let resonances = resonance_rows(records, &list)?
             .map(|p| ReichMooreResonance {
                 energy_ev: p[0],
                 j: p[1],

@@ -555,6 +555,35 @@ fn record_result(
     Ok(())
 }
 
+/// Marks a pending trial running and submits it; returns its new row.
+fn start(
+    store: &mut Store,
+    prepared: &Prepared,
+    executor: &mut dyn Executor,
+    trial_id: i64,
+    timeout: Option<Duration>,
+) -> Result<TrialRecord, EngineError> {
+    store.start_trial(trial_id, now_ms())?;
+    let trial = store.trial(trial_id)?;
+    executor.submit(Job {
+        trial_id,
+        twin: Arc::clone(&prepared.twin),
+        inputs: prepared.parsed.spec.full_inputs(&trial.inputs),
+        timeout,
+    });
+    Ok(trial)
+}
+
+/// Hands the submitted trials over (one job array for a scheduler) and
+/// records how the scheduler knows them before waiting, so a restart can
+/// re-attach instead of running them twice.
+fn hand_over(store: &mut Store, executor: &mut dyn Executor) -> Result<(), EngineError> {
+    for (trial_id, external) in executor.flush() {
+        store.set_trial_external(trial_id, &external, now_ms())?;
+    }
+    Ok(())
+}
+
 /// Runs the given pending trials of a campaign (a falsification experiment
 /// queued outside the planner) to completion, whatever the campaign's
 /// status and budget, `workers` at a time.
@@ -572,18 +601,9 @@ pub fn run_queued(
             let Some(trial_id) = queue.pop_front() else {
                 break;
             };
-            store.start_trial(trial_id, now_ms())?;
-            let trial = store.trial(trial_id)?;
-            executor.submit(Job {
-                trial_id,
-                twin: Arc::clone(&prepared.twin),
-                inputs: spec.full_inputs(&trial.inputs),
-                timeout,
-            });
+            start(store, prepared, executor, trial_id, timeout)?;
         }
-        for (trial_id, external) in executor.flush() {
-            store.set_trial_external(trial_id, &external, now_ms())?;
-        }
+        hand_over(store, executor)?;
         let Some(done) = executor.wait() else {
             return Ok(());
         };
@@ -686,23 +706,10 @@ pub fn run_with(
             let Some(trial_id) = queue.pop_front() else {
                 break;
             };
-            store.start_trial(trial_id, now_ms())?;
             let slot = position(&trials, trial_id);
-            trials[slot] = store.trial(trial_id)?;
-            let trial = &trials[slot];
-            executor.submit(Job {
-                trial_id,
-                twin: Arc::clone(&prepared.twin),
-                inputs: spec.full_inputs(&trial.inputs),
-                timeout,
-            });
+            trials[slot] = start(store, prepared, executor, trial_id, timeout)?;
         }
-        // Hand the new trials over (one job array for a scheduler) and
-        // record how the scheduler knows them before waiting, so a restart
-        // can re-attach instead of running them twice.
-        for (trial_id, external) in executor.flush() {
-            store.set_trial_external(trial_id, &external, now_ms())?;
-        }
+        hand_over(store, executor)?;
         let Some(done) = executor.wait() else {
             // Nothing runs and nothing can be proposed: the budget is met.
             break;
