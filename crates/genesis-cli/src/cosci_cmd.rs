@@ -8,7 +8,7 @@ use crate::output::print_table;
 use anyhow::{Result, anyhow};
 use genesis_core::TrialStatus;
 use genesis_cosci::generate::{Findings, GenerationSettings, generate_from};
-use genesis_cosci::hypothesis::{Hypothesis, evaluate};
+use genesis_cosci::hypothesis::{Hypothesis, Source, evaluate};
 use genesis_cosci::surrogate::{Dataset, Response, Surrogate};
 use genesis_cosci::tournament::{Match, START_RATING, StatisticalJudge, play};
 use genesis_engine::now_ms;
@@ -61,12 +61,21 @@ pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
     });
     let mut inputs = Vec::new();
     let mut values = Vec::new();
+    let mut feasible = Vec::new();
+    let mut failed = Vec::new();
     for t in store.trials(&record.id)? {
-        if let Some(v) = t.outputs.as_ref().and_then(|o| o.get(&objective.name))
-            && v.is_finite()
-        {
-            inputs.push(t.inputs.clone());
-            values.push(*v);
+        match &t.outputs {
+            Some(outputs) => {
+                if let Some(v) = outputs.get(&objective.name)
+                    && v.is_finite()
+                {
+                    inputs.push(t.inputs.clone());
+                    values.push(*v);
+                    feasible.push(genesis_core::is_feasible(&record.spec, outputs));
+                }
+            }
+            None if t.status == genesis_core::TrialStatus::Failed => failed.push(t.inputs.clone()),
+            None => {}
         }
     }
     let dataset = Dataset {
@@ -78,6 +87,8 @@ pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
         },
         inputs,
         values,
+        feasible,
+        failed,
     };
     let mut settings = GenerationSettings::default();
     settings.sensitivity.seed = record.spec.seed;
@@ -170,7 +181,7 @@ pub fn hypotheses(
         added,
         played,
         ranked,
-    } = update(store, record, llm)?;
+    } = update(store, record, llm, None)?;
     print_update(
         record, &resolved, &analysis, added, played, &ranked, json_out,
     )
@@ -189,15 +200,62 @@ pub struct Update {
     pub ranked: Vec<HypothesisRecord>,
 }
 
+/// `genesis hypotheses propose`: a scientist's own directional claim,
+/// predicted by the surrogate and ranked with the rest.
+pub fn propose(
+    store: &mut Store,
+    record: &CampaignRecord,
+    idea: genesis_cosci::agents::Idea,
+    json_out: bool,
+) -> Result<()> {
+    let Update {
+        resolved,
+        analysis,
+        added,
+        played,
+        ranked,
+    } = update(store, record, None, Some(&idea))?;
+    if !json_out && let Some(h) = analysis.findings.hypotheses.first() {
+        println!(
+            "proposed {}: {}\n  prediction: {}",
+            h.id, h.statement, h.prediction
+        );
+    }
+    print_update(
+        record, &resolved, &analysis, added, played, &ranked, json_out,
+    )
+}
+
 /// One round: resolve finished tests, state new hypotheses (with the
-/// model when given), play the tournament, store everything.
+/// model when given, and the scientist's `proposal`), play the tournament,
+/// store everything.
 pub fn update(
     store: &mut Store,
     record: &CampaignRecord,
     llm: Option<&LlmSettings>,
+    proposal: Option<&genesis_cosci::agents::Idea>,
 ) -> Result<Update> {
     let resolved = resolve_finished(store, record)?;
     let mut analysis = analysis(store, record)?;
+    if let Some(idea) = proposal {
+        let Some(surrogate) = &analysis.surrogate else {
+            let why = analysis
+                .findings
+                .refusals
+                .iter()
+                .map(refusal_text)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(crate::BadInput(format!(
+                "campaign {}: no surrogate to predict the hypothesis with: {why}",
+                record.id
+            ))
+            .into());
+        };
+        let h = genesis_cosci::agents::hypothesis_from_idea(surrogate, idea, &Source::Human)
+            .map_err(|why| crate::BadInput(format!("the hypothesis cannot be tested: {why}")))?;
+        analysis.findings.hypotheses.insert(0, h);
+    }
     if let (Some(llm), Some(surrogate)) = (llm, &analysis.surrogate) {
         let goal = record
             .spec
@@ -345,9 +403,17 @@ fn print_update(
     Ok(())
 }
 
-/// What a hypothesis claims, whatever its numbers: kind, parameters, response.
+/// What a hypothesis claims, whatever its numbers: kind, parameters,
+/// response, direction, and who claims it (a scientist's "rises with R"
+/// stands beside the surrogate's "falls with R").
 fn claim(body: &Value) -> Value {
-    json!([body["kind"], body["parameters"], body["response"]])
+    json!([
+        body["kind"],
+        body["parameters"],
+        body["response"],
+        body["falsification"]["claim"],
+        body["source"]["type"]
+    ])
 }
 
 fn refusal_text(r: &genesis_cosci::surrogate::Refusal) -> String {

@@ -307,6 +307,32 @@ enum HypothesesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// State a hypothesis of your own: moving one parameter from one value
+    /// to another (the rest at the best trial) makes the first objective
+    /// rise or fall. The surrogate attaches its prediction, it joins the
+    /// tournament, and `genesis hypotheses test` judges it like the others.
+    Propose {
+        /// Campaign id (or prefix).
+        campaign: String,
+        /// The parameter moved.
+        #[arg(long)]
+        parameter: String,
+        #[arg(long)]
+        from: f64,
+        #[arg(long)]
+        to: f64,
+        /// What the objective does: increase or decrease.
+        #[arg(long, value_parser = ["increase", "decrease"])]
+        expect: String,
+        /// The statement in your words (default: one made from the above).
+        #[arg(long)]
+        statement: Option<String>,
+        /// Why you believe it.
+        #[arg(long, default_value = "")]
+        rationale: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -550,6 +576,32 @@ fn dispatch(cli: Cli) -> Result<()> {
                         }
                     }
                     Ok(())
+                }
+                (
+                    Some(HypothesesCommand::Propose {
+                        campaign,
+                        parameter,
+                        from,
+                        to,
+                        expect,
+                        statement,
+                        rationale,
+                        json,
+                    }),
+                    _,
+                ) => {
+                    let record = find(&store, &campaign)?;
+                    let idea = genesis_cosci::agents::Idea {
+                        statement: statement.unwrap_or_else(|| {
+                            format!("moving `{parameter}` from {from} to {to} makes the objective {expect}")
+                        }),
+                        rationale,
+                        parameter,
+                        from,
+                        to,
+                        expect,
+                    };
+                    cosci_cmd::propose(&mut store, &record, idea, json)
                 }
                 (None, Some(id)) => {
                     let record = find(&store, &id)?;
@@ -1185,7 +1237,7 @@ impl Observer for Progress {
         if counts.finished() == 0 || !counts.finished().is_multiple_of(every) {
             return;
         }
-        let line = match cosci_cmd::update(store, campaign, None) {
+        let line = match cosci_cmd::update(store, campaign, None, None) {
             Ok(u) => {
                 let top = u
                     .ranked

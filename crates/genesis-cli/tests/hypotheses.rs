@@ -357,3 +357,159 @@ fn a_campaign_can_state_hypotheses_as_it_runs() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("hypotheses_every"), "{}", r.stderr);
 }
+
+/// Tests a hypothesis and returns its verdict.
+fn verdict_of_test(g: &Genesis, id: &str) -> String {
+    let tested = g.run(&["hypotheses", "test", id, "--json"]).ok().json();
+    tested["status"].as_str().unwrap().to_string()
+}
+
+/// The open hypotheses whose parameters are `params` and kind `kind`.
+fn open_about(doc: &Value, kind: &str, params: &[&str]) -> Vec<String> {
+    doc["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| {
+            h["status"] == "proposed"
+                && h["hypothesis"]["kind"] == kind
+                && h["hypothesis"]["parameters"] == serde_json::json!(params)
+        })
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn on_the_fusion_twin_b0_raises_q_and_the_planted_input_is_inert() {
+    let g = Genesis::new();
+    let file = repo_root().join("crates/genesis-cli/tests/data/q-vs-b0.toml");
+    let run = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    let id = run["campaign"].as_str().unwrap().to_string();
+    let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    let rises = open_about(&doc, "monotone", &["B0"]);
+    let inert = open_about(&doc, "inert", &["eta_th"]);
+    assert_eq!((rises.len(), inert.len()), (1, 1), "{doc:#}");
+    let statement = |h: &str| {
+        doc["hypotheses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == h)
+            .unwrap()["hypothesis"]["statement"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(statement(&rises[0]).contains("rises with `B0`"), "{doc:#}");
+    assert_eq!(verdict_of_test(&g, &rises[0]), "supported");
+    assert_eq!(verdict_of_test(&g, &inert[0]), "supported");
+    // A scientist's contrary claim is predicted against, run, and refuted.
+    let proposed = g
+        .run(&[
+            "hypotheses",
+            "propose",
+            &id,
+            "--parameter",
+            "B0",
+            "--from",
+            "5",
+            "--to",
+            "6.5",
+            "--expect",
+            "decrease",
+            "--statement",
+            "a stronger field lowers Q",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let human: Vec<&Value> = proposed["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["hypothesis"]["source"]["type"] == "human")
+        .collect();
+    assert_eq!(human.len(), 1, "{proposed:#}");
+    assert_eq!(
+        verdict_of_test(&g, human[0]["id"].as_str().unwrap()),
+        "refuted"
+    );
+    let v = g.run(&["verify", &id, "--json"]).ok().json();
+    assert_eq!(v["ok"], true, "{v}");
+}
+
+#[test]
+fn the_fusion_example_yields_supported_and_refuted_hypotheses() {
+    let g = Genesis::new();
+    let file = repo_root().join("examples/fusion-design.toml");
+    let run = g
+        .run(&["run", file.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    let id = run["campaign"].as_str().unwrap().to_string();
+    let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
+    // The cost index explodes where the net electric power nears zero, so
+    // it is analysed as its logarithm (otherwise a few trials own the
+    // variance and every other input looks inert).
+    let open: Vec<(String, String)> = doc["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap().to_string(),
+                h["hypothesis"]["statement"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(open.len() >= 3, "{doc:#}");
+    assert!(
+        open.iter().all(|(_, s)| s.contains("ln `cost_index`")),
+        "{open:?}"
+    );
+    let verdicts: Vec<String> = open.iter().map(|(h, _)| verdict_of_test(&g, h)).collect();
+    let supported = verdicts.iter().filter(|v| *v == "supported").count();
+    assert!(supported >= 3, "{verdicts:?} for {open:?}");
+    assert!(
+        !verdicts.contains(&"refuted".to_string()),
+        "{verdicts:?} for {open:?}"
+    );
+    // "A bigger machine costs more per MWe": the twin says otherwise.
+    let proposed = g
+        .run(&[
+            "hypotheses",
+            "propose",
+            &id,
+            "--parameter",
+            "R",
+            "--from",
+            "5",
+            "--to",
+            "8",
+            "--expect",
+            "increase",
+            "--statement",
+            "a bigger machine costs more per MWe",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let human = proposed["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["hypothesis"]["source"]["type"] == "human")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(verdict_of_test(&g, &human), "refuted");
+    let ranked = g.run(&["hypotheses", &id]).ok().stdout;
+    assert!(
+        ranked.contains("refuted") && ranked.contains("supported"),
+        "{ranked}"
+    );
+}

@@ -100,7 +100,7 @@ pub fn generation_request(
         parameters.join("\n"),
         surrogate.observations(),
         response.name,
-        surrogate.incumbent_value(),
+        surrogate.scale().invert(surrogate.incumbent_value()),
         if known.is_empty() {
             "- nothing yet".to_string()
         } else {
@@ -143,7 +143,7 @@ pub fn generate_with_llm(
     };
     let (mut out, mut refused) = (Vec::new(), Vec::new());
     for idea in ideas.hypotheses.into_iter().take(max) {
-        match hypothesis_of(surrogate, &idea, &source) {
+        match hypothesis_from_idea(surrogate, &idea, &source) {
             Ok(h) => out.push(h),
             Err(message) => refused.push(Refusal::NotResolved {
                 parameters: vec![idea.parameter.clone()],
@@ -154,7 +154,15 @@ pub fn generate_with_llm(
     Ok((out, refused))
 }
 
-fn hypothesis_of(s: &Surrogate, idea: &Idea, source: &Source) -> Result<Hypothesis, String> {
+/// A directional idea (from a model or a scientist) as a hypothesis with
+/// the surrogate's prediction of its contrast at the incumbent; `Err`
+/// says why the idea cannot be tested (unknown parameter, value out of
+/// range, a point where the twin is predicted to fail).
+pub fn hypothesis_from_idea(
+    s: &Surrogate,
+    idea: &Idea,
+    source: &Source,
+) -> Result<Hypothesis, String> {
     let p = s
         .space()
         .parameters
@@ -189,6 +197,14 @@ fn hypothesis_of(s: &Surrogate, idea: &Idea, source: &Source) -> Result<Hypothes
         inputs
     };
     let points = vec![at(value(idea.from)?), at(value(idea.to)?)];
+    for point in &points {
+        if !s.works_at(point).map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the twin is predicted to fail at `{}` = {} (trials nearby failed)",
+                p.name, point[&p.name]
+            ));
+        }
+    }
     let (mean, sd) = s
         .contrast(&points, &[-1.0, 1.0])
         .map_err(|e| e.to_string())?;
@@ -207,11 +223,15 @@ fn hypothesis_of(s: &Surrogate, idea: &Idea, source: &Source) -> Result<Hypothes
     };
     let response = &s.response().name;
     let prediction = format!(
-        "with the other inputs at the best trial, moving `{}` from {} to {} makes `{response}` {} (the surrogate predicts a change of {:.4} ± {:.4}, P = {:.2})",
+        "with the other inputs at the best trial, moving `{}` from {} to {} makes `{response}` {} (the surrogate predicts a change of {}{:.4} ± {:.4}, P = {:.2})",
         p.name,
         idea.from,
         idea.to,
         if rising { "rise" } else { "fall" },
+        match s.scale() {
+            crate::surrogate::Scale::Log => format!("ln `{response}` by "),
+            crate::surrogate::Scale::Linear => String::new(),
+        },
         mean,
         2.0 * sd,
         support
@@ -220,7 +240,11 @@ fn hypothesis_of(s: &Surrogate, idea: &Idea, source: &Source) -> Result<Hypothes
         Kind::Monotone,
         vec![p.name.clone()],
         response,
-        format!("{} (model's rationale: {})", idea.statement, idea.rationale),
+        match (source, idea.rationale.trim()) {
+            (_, "") => idea.statement.clone(),
+            (Source::Llm { .. }, why) => format!("{} (model's rationale: {why})", idea.statement),
+            (_, why) => format!("{} (rationale: {why})", idea.statement),
+        },
         Statistic {
             name: "posterior P(claim)".into(),
             value: support,
@@ -235,6 +259,7 @@ fn hypothesis_of(s: &Surrogate, idea: &Idea, source: &Source) -> Result<Hypothes
             predicted_sd: sd,
             claim,
             noise_sd: s.noise_sd(),
+            scale: s.scale(),
         },
         source.clone(),
         Vec::new(),

@@ -8,7 +8,7 @@ use crate::hypothesis::{Claim, Experiment, Hypothesis, Kind, Source, Statistic, 
 use crate::sensitivity::{
     Estimate, PosteriorSensitivity, PosteriorSettings, posterior_sensitivity,
 };
-use crate::surrogate::{Dataset, Refusal, Surrogate, gaussian_draws};
+use crate::surrogate::{Dataset, Refusal, Scale, Surrogate, gaussian_draws};
 use genesis_core::{Goal, Inputs};
 use serde::{Deserialize, Serialize};
 
@@ -136,21 +136,31 @@ impl Generator<'_> {
         }
     }
 
+    /// The response as the numbers see it: "ln `cost` [USD]" on a log scale.
     fn response(&self) -> String {
         let r = self.s.response();
-        match &r.unit {
+        let named = match &r.unit {
             Some(u) => format!("`{}` [{u}]", r.name),
             None => format!("`{}`", r.name),
+        };
+        match self.s.scale() {
+            Scale::Linear => named,
+            Scale::Log => format!("ln {named}"),
         }
     }
 
+    /// Units of differences of the response (none for a log: a ratio).
     fn unit_suffix(&self) -> String {
-        self.s
-            .response()
-            .unit
-            .as_ref()
-            .map(|u| format!(" {u}"))
-            .unwrap_or_default()
+        match self.s.scale() {
+            Scale::Log => String::new(),
+            Scale::Linear => self
+                .s
+                .response()
+                .unit
+                .as_ref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default(),
+        }
     }
 
     fn barred(&self, names: &[&str]) -> bool {
@@ -171,7 +181,7 @@ impl Generator<'_> {
 
     /// The incumbent with some parameters set to unit-cube positions,
     /// each kept inside the 10–90 % range of its observed values (see
-    /// [`Surrogate::observed_unit_range`]), where the twin is known to work.
+    /// [`Surrogate::observed_unit_range`]), where the posterior is informed.
     fn at_incumbent(&self, moves: &[(usize, f64)]) -> Inputs {
         let mut inputs = self.s.incumbent().clone();
         for &(i, u) in moves {
@@ -183,6 +193,48 @@ impl Generator<'_> {
             inputs.insert(p.name.clone(), p.domain.from_unit(u));
         }
         inputs
+    }
+
+    /// As [`Generator::at_incumbent`], but where the twin is predicted to
+    /// work: the moves are pulled back towards the incumbent (by a quarter
+    /// of their length at a time, down to the incumbent itself, which
+    /// worked) until the model of failures accepts the point; `None` when
+    /// even the incumbent is predicted to fail.
+    fn workable(&self, moves: &[(usize, f64)]) -> Result<Option<Inputs>, CosciError> {
+        let incumbent = self.s.incumbent();
+        for reach in [1.0, 0.75, 0.5, 0.25, 0.0] {
+            let scaled: Vec<(usize, f64)> = moves
+                .iter()
+                .map(|&(i, u)| match self.s.unit_of(i, incumbent) {
+                    Some(u0) => (i, u0 + reach * (u - u0)),
+                    None => (i, u),
+                })
+                .collect();
+            let point = self.at_incumbent(&scaled);
+            if self.s.works_at(&point)? {
+                return Ok(Some(point));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Both ends of a one-input contrast, where the twin works, or a
+    /// refusal recorded for input `i`.
+    fn workable_pair(
+        &mut self,
+        i: usize,
+        (low, high): (f64, f64),
+    ) -> Result<Option<Vec<Inputs>>, CosciError> {
+        match (self.workable(&[(i, low)])?, self.workable(&[(i, high)])?) {
+            (Some(a), Some(b)) if a != b => Ok(Some(vec![a, b])),
+            _ => {
+                let name = &self.sens.parameters[i];
+                self.not_resolved(&[i], format!(
+                    "moving `{name}` at the incumbent leads where the twin is predicted to fail (trials nearby failed)"
+                ));
+                Ok(None)
+            }
+        }
     }
 
     /// Posterior mean and sd of Σ w_k f(points_k).
@@ -227,10 +279,9 @@ impl Generator<'_> {
         statement: String,
         statistic: Statistic,
     ) -> Result<(), CosciError> {
-        let points = vec![
-            self.at_incumbent(&[(i, low)]),
-            self.at_incumbent(&[(i, high)]),
-        ];
+        let Some(points) = self.workable_pair(i, (low, high))? else {
+            return Ok(());
+        };
         let (mean, sd) = self.contrast_of(&points, &[-1.0, 1.0])?;
         let name = &self.sens.parameters[i];
         if mean.abs() <= 2.0 * sd || rising.is_some_and(|up| up != (mean > 0.0)) {
@@ -260,6 +311,7 @@ impl Generator<'_> {
                 Claim::Negative
             },
             noise_sd: self.s.noise_sd(),
+            scale: self.s.scale(),
         };
         self.push(kind, &[i], statement, statistic, prediction, experiment);
         Ok(())
@@ -267,6 +319,15 @@ impl Generator<'_> {
 
     /// A 2×2 factorial in inputs a and b, at the levels (from 0.1, 0.5, 0.9)
     /// where the posterior resolves the interaction best.
+    fn all_work(&self, points: &[Inputs]) -> Result<bool, CosciError> {
+        for p in points {
+            if !self.s.works_at(p)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn factorial(
         &mut self,
         kind: Kind,
@@ -286,6 +347,9 @@ impl Generator<'_> {
                     self.at_incumbent(&[(a, a0), (b, b1)]),
                     self.at_incumbent(&[(a, a1), (b, b1)]),
                 ];
+                if !self.all_work(&points)? {
+                    continue;
+                }
                 let (mean, sd) = self.contrast_of(&points, &weights)?;
                 let z = mean.abs() / sd.max(1e-300);
                 if best.as_ref().is_none_or(|(bz, ..)| z > *bz) {
@@ -293,8 +357,13 @@ impl Generator<'_> {
                 }
             }
         }
-        let (z, points, mean, sd) = best.expect("nine designs");
         let (na, nb) = (&self.sens.parameters[a], &self.sens.parameters[b]);
+        let Some((z, points, mean, sd)) = best else {
+            self.not_resolved(&[a, b], format!(
+                "every 2×2 design in `{na}` and `{nb}` at the incumbent has a point where the twin is predicted to fail"
+            ));
+            return Ok(());
+        };
         if z <= 2.0 {
             self.not_resolved(&[a, b], format!(
                 "no 2×2 design at the incumbent resolves the `{na}`×`{nb}` interaction (best |Δ|/sd = {})", fmt(z)
@@ -323,6 +392,7 @@ impl Generator<'_> {
                 Claim::Negative
             },
             noise_sd: self.s.noise_sd(),
+            scale: self.s.scale(),
         };
         self.push(kind, &[a, b], statement, statistic, prediction, experiment);
         Ok(())
@@ -443,10 +513,9 @@ impl Generator<'_> {
     /// changes the response by at most the contrast an input with
     /// S_T = INERT_TOTAL would typically make, b = 2√(2·INERT_TOTAL·V).
     fn negligible(&mut self, i: usize, statement: String, st: Statistic) -> Result<(), CosciError> {
-        let points = vec![
-            self.at_incumbent(&[(i, 0.1)]),
-            self.at_incumbent(&[(i, 0.9)]),
-        ];
+        let Some(points) = self.workable_pair(i, (0.1, 0.9))? else {
+            return Ok(());
+        };
         let (mean, sd) = self.contrast_of(&points, &[-1.0, 1.0])?;
         let bound = 2.0 * (2.0 * INERT_TOTAL * self.sens.variance).sqrt();
         let name = &self.sens.parameters[i];
@@ -474,6 +543,7 @@ impl Generator<'_> {
             predicted_sd: sd,
             claim: Claim::Negligible { bound },
             noise_sd: self.s.noise_sd(),
+            scale: self.s.scale(),
         };
         self.push(Kind::Inert, &[i], statement, st, prediction, experiment);
         Ok(())
@@ -517,6 +587,14 @@ impl Generator<'_> {
                 inputs
             })
             .collect();
+        let kind_word = if maximum { "maximum" } else { "minimum" };
+        if !self.all_work(&points)? {
+            self.not_resolved(&[i], format!(
+                "a sweep of `{}` across the {kind_word} near {} at the incumbent reaches where the twin is predicted to fail",
+                p.name, fmt(at)
+            ));
+            return Ok(());
+        }
         let features = points
             .iter()
             .map(|q| self.s.features_of(q))
@@ -531,7 +609,6 @@ impl Generator<'_> {
             k != 0 && k != c.len() - 1
         };
         let local = draws.iter().filter(|c| inner(c)).count() as f64 / draws.len() as f64;
-        let kind_word = if maximum { "maximum" } else { "minimum" };
         if local < 0.9 {
             self.not_resolved(&[i], format!(
                 "the {kind_word} of {} in `{}` near {} is not resolved along a sweep at the incumbent (P = {})",
@@ -576,6 +653,7 @@ impl Generator<'_> {
             interval,
             maximum,
             noise_sd: self.s.noise_sd(),
+            scale: self.s.scale(),
         };
         self.push(
             Kind::InteriorOptimum,

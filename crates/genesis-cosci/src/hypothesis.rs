@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::CosciError;
+use crate::surrogate::Scale;
 use genesis_core::Inputs;
 
 /// What a hypothesis claims.
@@ -81,6 +82,10 @@ pub enum Experiment {
         claim: Claim,
         /// Noise sd of one observation, used when there are no replicates.
         noise_sd: f64,
+        /// The scale of the response the numbers above are on; outcomes
+        /// are put on it before they are judged.
+        #[serde(default)]
+        scale: Scale,
     },
     /// Run `points` along one input (the rest at the incumbent); the
     /// predicted best lies in `interval` (parameter units).
@@ -93,6 +98,8 @@ pub enum Experiment {
         /// Whether the optimum is a maximum.
         maximum: bool,
         noise_sd: f64,
+        #[serde(default)]
+        scale: Scale,
     },
 }
 
@@ -101,6 +108,13 @@ impl Experiment {
     pub fn points(&self) -> &[Inputs] {
         match self {
             Experiment::Contrast { points, .. } | Experiment::Sweep { points, .. } => points,
+        }
+    }
+
+    /// The scale its predictions are on.
+    pub fn scale(&self) -> Scale {
+        match self {
+            Experiment::Contrast { scale, .. } | Experiment::Sweep { scale, .. } => *scale,
         }
     }
 }
@@ -258,8 +272,9 @@ fn summarise(outcomes: &[Vec<f64>], noise_sd: f64) -> (Vec<f64>, f64) {
 /// - directional contrast with prediction μ ± 2σ: with the observed Δ̂ and
 ///   its standard error se, let I = μ ± 2√(σ² + se²). **Supported** when Δ̂
 ///   has the claimed sign, |Δ̂| > 2·se and Δ̂ ∈ I; **refuted** when Δ̂ has
-///   the opposite sign, |Δ̂| > 2·se and Δ̂ ∉ I; otherwise **inconclusive**
-///   (including the right sign with a magnitude outside I);
+///   the opposite sign and |Δ̂| > 2·se (the claim is about the direction;
+///   a scientist's claim may even contradict μ); otherwise
+///   **inconclusive** (including the right sign with a magnitude outside I);
 /// - negligible contrast (|Δ| ≤ b): **supported** when |Δ̂| + 2·se ≤ b,
 ///   **refuted** when |Δ̂| − 2·se > b, otherwise inconclusive;
 /// - sweep: with m = 2√2·se the smallest difference that counts, **supported**
@@ -289,6 +304,28 @@ pub fn evaluate(experiment: &Experiment, outcomes: &[Vec<f64>]) -> Result<Evalua
             "outcome {v} is not a finite number"
         )));
     }
+    let scale = experiment.scale();
+    if let Some(v) = outcomes
+        .iter()
+        .flatten()
+        .find(|v| scale.apply(**v).is_none())
+    {
+        return Ok(Evaluation {
+            verdict: Verdict::Inconclusive,
+            observed: f64::NAN,
+            observed_se: f64::NAN,
+            reason: format!("outcome {v} has no logarithm, and the predictions are on a log scale"),
+        });
+    }
+    let rescaled: Vec<Vec<f64>> = outcomes
+        .iter()
+        .map(|o| {
+            o.iter()
+                .map(|v| scale.apply(*v).expect("checked"))
+                .collect()
+        })
+        .collect();
+    let outcomes = &rescaled[..];
     match experiment {
         Experiment::Contrast {
             weights,
@@ -353,12 +390,13 @@ pub fn evaluate(experiment: &Experiment, outcomes: &[Vec<f64>]) -> Result<Evalua
                                 fmt(observed)
                             ),
                         )
-                    } else if resolved && sign * observed < 0.0 && !inside {
+                    } else if resolved && sign * observed < 0.0 {
                         (
                             Verdict::Refuted,
                             format!(
-                                "Δ = {} has the opposite sign and lies outside {interval}",
-                                fmt(observed)
+                                "Δ = {} ± {} has the opposite sign (prediction {interval})",
+                                fmt(observed),
+                                fmt(2.0 * se)
                             ),
                         )
                     } else {
@@ -477,6 +515,7 @@ mod tests {
             predicted_sd: sd,
             claim,
             noise_sd: noise,
+            scale: Scale::Linear,
         }
     }
 
@@ -507,6 +546,25 @@ mod tests {
             &[&[1.0], &[2.0]],
             Verdict::Refuted,
         );
+        // A claim against the surrogate's own prediction (a scientist's):
+        // the observed fall refutes "rises", inside the prediction or not.
+        check(
+            &contrast(-0.5, 0.1, Claim::Positive, 0.0),
+            &[&[1.0], &[0.5]],
+            Verdict::Refuted,
+        );
+    }
+
+    #[test]
+    fn log_scale_predictions_judge_log_outcomes() {
+        // ln 20 − ln 10 = 0.693: inside 0.7 ± 0.1; raw Δ = 10 would not be.
+        let mut e = contrast(0.7, 0.05, Claim::Positive, 0.0);
+        if let Experiment::Contrast { scale, .. } = &mut e {
+            *scale = Scale::Log;
+        }
+        check(&e, &[&[10.0], &[20.0]], Verdict::Supported);
+        check(&e, &[&[10.0], &[5.0]], Verdict::Refuted);
+        check(&e, &[&[10.0], &[-1.0]], Verdict::Inconclusive);
     }
 
     #[test]
@@ -527,6 +585,7 @@ mod tests {
             interval: (2.8, 3.2),
             maximum: true,
             noise_sd: 0.01,
+            scale: Scale::Linear,
         };
         check(
             &e,

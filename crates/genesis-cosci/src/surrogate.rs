@@ -20,6 +20,73 @@ pub const MIN_POINTS: usize = 10;
 /// confounded in the data, so no statement about either is made.
 pub const MAX_INPUT_CORRELATION: f64 = 0.8;
 
+/// How the response is modelled. A positive response spread over more than
+/// [`LOG_SPAN`]× and heavily right-skewed (a cost that explodes near a
+/// limit, a time, an error) is analysed as its natural logarithm: on the
+/// raw scale a handful of extreme trials would own the variance, and every
+/// other input would look inert.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    #[default]
+    Linear,
+    Log,
+}
+
+/// Smallest max/min ratio of a positive response analysed on a log scale.
+pub const LOG_SPAN: f64 = 10.0;
+/// Smallest sample skewness of a positive response analysed on a log scale
+/// (an exponential distribution has 2).
+pub const LOG_SKEW: f64 = 2.0;
+
+impl Scale {
+    /// The scale suited to `values` (see [`Scale`]): logarithmic when every
+    /// value is positive, max/min > [`LOG_SPAN`], the skewness exceeds
+    /// [`LOG_SKEW`] and the logarithm reduces it.
+    pub fn suited_to(values: &[f64]) -> Scale {
+        let positive = values.iter().all(|v| *v > 0.0);
+        if !positive || values.len() < 3 {
+            return Scale::Linear;
+        }
+        let (lo, hi) = values.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
+        let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
+        let raw = skewness(values);
+        if hi / lo > LOG_SPAN && raw > LOG_SKEW && skewness(&logs).abs() < raw {
+            Scale::Log
+        } else {
+            Scale::Linear
+        }
+    }
+
+    /// A value on this scale back in the response's own units.
+    pub fn invert(self, v: f64) -> f64 {
+        match self {
+            Scale::Linear => v,
+            Scale::Log => v.exp(),
+        }
+    }
+
+    /// A response value on this scale (`None` where the log is undefined).
+    pub fn apply(self, v: f64) -> Option<f64> {
+        match self {
+            Scale::Linear => Some(v),
+            Scale::Log if v > 0.0 => Some(v.ln()),
+            Scale::Log => None,
+        }
+    }
+}
+
+/// Sample skewness (0 for fewer than three points or no spread).
+fn skewness(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let m2 = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n;
+    let m3 = x.iter().map(|v| (v - m).powi(3)).sum::<f64>() / n;
+    if m2 <= 0.0 { 0.0 } else { m3 / m2.powf(1.5) }
+}
+
 /// The output the hypotheses are about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Response {
@@ -38,6 +105,14 @@ pub struct Dataset {
     pub inputs: Vec<Inputs>,
     /// The response of each trial, in `response.unit`.
     pub values: Vec<f64>,
+    /// Whether each trial met the campaign's constraints (empty: all did).
+    /// Contrasts are made at the best feasible trial, where the scientist
+    /// will work next.
+    pub feasible: Vec<bool>,
+    /// Inputs of trials the twin could not evaluate (no steady state, a
+    /// solver failure): a model of where the twin works keeps falsification
+    /// experiments away from such places.
+    pub failed: Vec<Inputs>,
 }
 
 /// Why the co-scientist says nothing (about everything, or about some
@@ -101,9 +176,15 @@ pub struct Surrogate {
     encoder: Encoder,
     gp: Gp,
     inputs: Vec<Inputs>,
+    /// Observed values on `scale`.
     values: Vec<f64>,
+    scale: Scale,
     incumbent: usize,
     correlated: Vec<Refusal>,
+    /// Where the twin works: a GP on +1 (evaluated) / −1 (failed) labels,
+    /// the least-squares classifier of Rasmussen & Williams (2006) §6.5;
+    /// `None` when no trial failed.
+    works: Option<Gp>,
 }
 
 impl Surrogate {
@@ -139,17 +220,56 @@ impl Surrogate {
                 ),
             });
         }
-        let gp = Gp::fit_on_at_most(&features, &data.values, MAX_FIT_POINTS).map_err(|e| {
+        if !data.feasible.is_empty() && data.feasible.len() != data.values.len() {
+            return Err(Refusal::FitFailed {
+                message: format!(
+                    "{} feasibility flags for {} values",
+                    data.feasible.len(),
+                    data.values.len()
+                ),
+            });
+        }
+        let scale = Scale::suited_to(&data.values);
+        let values: Vec<f64> = data
+            .values
+            .iter()
+            .map(|v| scale.apply(*v).expect("the scale suits every value"))
+            .collect();
+        let gp = Gp::fit_on_at_most(&features, &values, MAX_FIT_POINTS).map_err(|e| {
             Refusal::FitFailed {
                 message: e.to_string(),
             }
         })?;
+        let works = if data.failed.is_empty() {
+            None
+        } else {
+            let mut x = features.clone();
+            let mut labels = vec![1.0; features.len()];
+            for (k, inputs) in data.failed.iter().enumerate() {
+                x.push(encoder.encode(inputs).ok_or_else(|| Refusal::FitFailed {
+                    message: format!(
+                        "failed trial {k}: inputs {inputs:?} lie outside the search space"
+                    ),
+                })?);
+                labels.push(-1.0);
+            }
+            Some(
+                Gp::fit_on_at_most(&x, &labels, MAX_FIT_POINTS).map_err(|e| {
+                    Refusal::FitFailed {
+                        message: format!("the model of where the twin works: {e}"),
+                    }
+                })?,
+            )
+        };
         let sign = match data.response.goal {
             Goal::Maximize => -1.0,
             Goal::Minimize => 1.0,
         };
-        let incumbent = (0..data.values.len())
-            .min_by(|&a, &b| (sign * data.values[a]).total_cmp(&(sign * data.values[b])))
+        let feasible = |k: usize| data.feasible.get(k).copied().unwrap_or(true);
+        let any_feasible = (0..values.len()).any(feasible);
+        let incumbent = (0..values.len())
+            .filter(|&k| !any_feasible || feasible(k))
+            .min_by(|&a, &b| (sign * values[a]).total_cmp(&(sign * values[b])))
             .expect("at least MIN_POINTS values");
         Ok(Surrogate {
             correlated: correlated_inputs(&data.space, &data.inputs),
@@ -158,8 +278,10 @@ impl Surrogate {
             encoder,
             gp,
             inputs: data.inputs.clone(),
-            values: data.values.clone(),
+            values,
+            scale,
             incumbent,
+            works,
         })
     }
 
@@ -184,9 +306,24 @@ impl Surrogate {
         &self.inputs[self.incumbent]
     }
 
-    /// The best observed response value.
+    /// The best observed response value, on [`Surrogate::scale`].
     pub fn incumbent_value(&self) -> f64 {
         self.values[self.incumbent]
+    }
+
+    /// The scale the response is modelled on; every posterior quantity
+    /// (contrasts, indices' variance) is on it.
+    pub fn scale(&self) -> Scale {
+        self.scale
+    }
+
+    /// Whether the twin is predicted to evaluate `inputs` (the model of
+    /// failures leans towards success: posterior mean label above 0).
+    pub fn works_at(&self, inputs: &Inputs) -> Result<bool, CosciError> {
+        match &self.works {
+            None => Ok(true),
+            Some(gp) => Ok(gp.predict(&self.features_of(inputs)?).0 > 0.0),
+        }
     }
 
     /// Pairs of inputs confounded in the observed design.
@@ -222,11 +359,9 @@ impl Surrogate {
         features.iter().map(|f| self.gp.predict(f).0).collect()
     }
 
-    /// The 10th and 90th percentiles of parameter `i`'s observed values, as
-    /// unit-cube positions (`None` for a categorical parameter). Contrasts
-    /// stay inside this range: the observations came from there, so the
-    /// twin is known to work there and the posterior is informed.
-    pub fn observed_unit_range(&self, i: usize) -> Option<(f64, f64)> {
+    /// Parameter `i`'s value in `inputs` as a unit-cube position (`None`
+    /// for a categorical or a missing value).
+    pub fn unit_of(&self, i: usize, inputs: &Inputs) -> Option<f64> {
         let p = &self.space.parameters[i];
         let unit = |x: f64| -> Option<f64> {
             match &p.domain {
@@ -256,15 +391,24 @@ impl Surrogate {
                 Domain::Categorical { .. } => None,
             }
         };
+
+        let x = match inputs.get(&p.name)? {
+            genesis_core::Value::Float(x) => *x,
+            genesis_core::Value::Int(x) => *x as f64,
+            _ => return None,
+        };
+        unit(x).filter(|u| u.is_finite())
+    }
+
+    /// The 10th and 90th percentiles of parameter `i`'s observed values, as
+    /// unit-cube positions (`None` for a categorical parameter). Contrasts
+    /// stay inside this range: the observations came from there, so the
+    /// twin is known to work there and the posterior is informed.
+    pub fn observed_unit_range(&self, i: usize) -> Option<(f64, f64)> {
         let mut u: Vec<f64> = self
             .inputs
             .iter()
-            .filter_map(|inputs| match inputs.get(&p.name)? {
-                genesis_core::Value::Float(x) => unit(*x),
-                genesis_core::Value::Int(x) => unit(*x as f64),
-                _ => None,
-            })
-            .filter(|u| u.is_finite())
+            .filter_map(|inputs| self.unit_of(i, inputs))
             .collect();
         if u.is_empty() {
             return None;

@@ -196,3 +196,67 @@ fn refuses_with_reasons() {
     );
     assert!(f.hypotheses.iter().any(|h| h.parameters == ["c"]));
 }
+
+#[test]
+fn experiments_stay_where_the_twin_works() {
+    // y = x1 + x2 on the unit square; the "twin" fails where x1 + x2 > 1.5.
+    // The best trial sits near that edge, so a contrast in x1 at its
+    // observed 90th percentile would cross it unless failures are modelled.
+    let space = SearchSpace {
+        parameters: vec![float("x1", 0.0, 1.0, "1"), float("x2", 0.0, 1.0, "1")],
+    };
+    let works = |x: &[f64]| x[0] + x[1] <= 1.5;
+    let mut data = sobol_dataset(space, |x| x[0] + x[1], 120, Goal::Maximize);
+    let (mut inputs, mut values) = (Vec::new(), Vec::new());
+    for (i, v) in data.inputs.iter().zip(&data.values) {
+        let x: Vec<f64> = i.values().map(|v| v.as_f64().unwrap()).collect();
+        if works(&x) {
+            inputs.push(i.clone());
+            values.push(*v);
+        } else {
+            data.failed.push(i.clone());
+        }
+    }
+    (data.inputs, data.values) = (inputs, values);
+    assert!(data.failed.len() > 5);
+    let f = generate(&data, &GenerationSettings::default()).unwrap();
+    show(&f);
+    let about_x1 = f
+        .hypotheses
+        .iter()
+        .filter(|h| h.parameters == ["x1"])
+        .count();
+    assert!(about_x1 > 0, "no hypothesis about x1");
+    for h in &f.hypotheses {
+        for p in h.falsification.points() {
+            let x: Vec<f64> = p.values().map(|v| v.as_f64().unwrap()).collect();
+            assert!(
+                works(&x),
+                "{}: planned at {x:?}, where the twin fails",
+                h.id
+            );
+        }
+    }
+    // Without the failures, the same analysis plans beyond the edge.
+    data.failed.clear();
+    let blind = generate(&data, &GenerationSettings::default()).unwrap();
+    let crosses = blind.hypotheses.iter().any(|h| {
+        h.falsification.points().iter().any(|p| {
+            let x: Vec<f64> = p.values().map(|v| v.as_f64().unwrap()).collect();
+            !works(&x)
+        })
+    });
+    assert!(crosses, "the test would pass without the model of failures");
+}
+
+#[test]
+fn heavy_tailed_positive_responses_are_analysed_on_a_log_scale() {
+    use genesis_cosci::surrogate::Scale;
+    // A cost that explodes towards a limit: 1/(x − 0.95) on [1, 3].
+    let exploding: Vec<f64> = (0..60).map(|k| 1.0 / (0.05 + k as f64 / 30.0)).collect();
+    assert_eq!(Scale::suited_to(&exploding), Scale::Log);
+    let modest: Vec<f64> = (0..60).map(|k| 1.0 + k as f64 / 10.0).collect();
+    assert_eq!(Scale::suited_to(&modest), Scale::Linear);
+    let signed: Vec<f64> = exploding.iter().map(|v| v - 2.0).collect();
+    assert_eq!(Scale::suited_to(&signed), Scale::Linear);
+}

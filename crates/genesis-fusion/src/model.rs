@@ -23,8 +23,6 @@ pub enum FusionError {
     NoFuel(f64),
     #[error("no thermally stable steady state for <Te> in {low:.2}-{high:.2} keV ({detail})")]
     NoSteadyState { low: f64, high: f64, detail: String },
-    #[error("no net electricity: P_E = {0:.1} MW <= 0, so cost_index is undefined")]
-    NoNetElectricity(f64),
 }
 
 /// A tokamak design and scenario: every input of the `fusion.tokamak`
@@ -140,7 +138,12 @@ pub struct Solution {
     pub volume: f64,
     pub surface: f64,
     pub wall_load: f64,
-    pub cost_index: f64,
+    /// Net electric power [MW]: η_th (M_n P_n + P_α + P_aux) − P_aux/η_wallplug.
+    pub p_e: f64,
+    /// Engineering-core volume per net electric MW [m³/MWe]; `None` when
+    /// P_E ≤ 0 (the plant makes no electricity, so there is no cost per
+    /// MWe — but Q, P_fus and the rest are still valid).
+    pub cost_index: Option<f64>,
 }
 
 /// Quantities that do not depend on temperature, computed once per design.
@@ -541,9 +544,6 @@ impl Prepared {
         let (b, c, ka) = (t.b_blanket, t.c_coil, t.kappa_a * t.a);
         let v_core = 2.0 * PI * t.R * PI * ((t.a + b + c) * (ka + b + c) - ka * t.a);
         let p_e = t.eta_th * (t.M_n * p_n + state.p_alpha + t.P_aux) - t.P_aux / t.eta_wallplug;
-        if p_e <= 0.0 {
-            return Err(FusionError::NoNetElectricity(p_e));
-        }
         Ok(Solution {
             roots,
             tau_e,
@@ -567,7 +567,8 @@ impl Prepared {
             volume: self.volume,
             surface: self.surface,
             wall_load: p_n / self.surface,
-            cost_index: v_core / p_e,
+            p_e,
+            cost_index: (p_e > 0.0).then(|| v_core / p_e),
             state,
         })
     }

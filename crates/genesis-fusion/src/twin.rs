@@ -248,9 +248,14 @@ const OUTPUTS: &[(&str, &str, &str)] = &[
         "neutron power over the plasma surface",
     ),
     (
+        "P_E",
+        "MW",
+        "net electric power: eta_th (M_n P_n + P_alpha + P_aux) - P_aux / eta_wallplug",
+    ),
+    (
         "cost_index",
         "m^3/MWe",
-        "engineering-core volume per net electric MW (Freidberg et al. 2015)",
+        "engineering-core volume per net electric MW (Freidberg et al. 2015); absent when P_E <= 0",
     ),
     (
         "steady_state",
@@ -332,7 +337,7 @@ impl Twin for TokamakTwin {
             other => TwinError::Failed(other.to_string()),
         })?;
         let st = s.state;
-        Ok(Outputs::from([
+        let mut outputs = Outputs::from([
             ("T_avg".into(), st.te_avg),
             ("P_fus".into(), st.p_fus),
             ("P_alpha".into(), st.p_alpha),
@@ -353,8 +358,12 @@ impl Twin for TokamakTwin {
             ("volume".into(), s.volume),
             ("surface".into(), s.surface),
             ("wall_load".into(), s.wall_load),
-            ("cost_index".into(), s.cost_index),
+            ("P_E".into(), s.p_e),
             ("steady_state".into(), 1.0),
-        ]))
+        ]);
+        if let Some(cost) = s.cost_index {
+            outputs.insert("cost_index".into(), cost);
+        }
+        Ok(outputs)
     }
 }

@@ -47,6 +47,8 @@ pub fn sobol_dataset(
         },
         inputs,
         values,
+        feasible: Vec::new(),
+        failed: Vec::new(),
     }
 }
 
