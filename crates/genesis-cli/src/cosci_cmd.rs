@@ -411,7 +411,7 @@ fn claim(body: &Value) -> Value {
         body["kind"],
         body["parameters"],
         body["response"],
-        body["falsification"]["claim"],
+        body["falsification"]["claim"]["claim"],
         body["source"]["type"]
     ])
 }

@@ -137,6 +137,10 @@ pub struct OpenAiCompat {
     model: String,
     api_key: Option<ApiKey>,
     agent: ureq::Agent,
+    /// Set once the server refused OpenAI's `response_format: json_schema`
+    /// and accepted the older `json_object` + `schema` form (llama.cpp's
+    /// Python server, `llama-cpp-python` 0.3): every later request uses it.
+    object_schema: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for OpenAiCompat {
@@ -168,10 +172,11 @@ impl OpenAiCompat {
             model: model.to_string(),
             api_key,
             agent,
+            object_schema: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    fn body(&self, request: &ChatRequest) -> serde_json::Value {
+    fn body(&self, request: &ChatRequest, object_schema: bool) -> serde_json::Value {
         let mut body = serde_json::json!({
             "model": self.model,
             "messages": request.messages,
@@ -182,12 +187,35 @@ impl OpenAiCompat {
             body["seed"] = seed.into();
         }
         if let Some((name, schema)) = &request.json_schema {
-            body["response_format"] = serde_json::json!({
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": true},
-            });
+            body["response_format"] = if object_schema {
+                serde_json::json!({"type": "json_object", "schema": schema})
+            } else {
+                serde_json::json!({
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": schema, "strict": true},
+                })
+            };
         }
         body
+    }
+
+    /// One POST; (status, body text).
+    fn post(&self, url: &str, body: &serde_json::Value) -> Result<(u16, String), LlmError> {
+        let transport = |e: ureq::Error| LlmError::Transport {
+            url: url.to_string(),
+            message: e.to_string(),
+        };
+        let mut call = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
+        if let Some(ApiKey(key)) = &self.api_key {
+            call = call.header("Authorization", &format!("Bearer {key}"));
+        }
+        let mut answer = call.send(body.to_string()).map_err(transport)?;
+        let status = answer.status().as_u16();
+        let text = answer.body_mut().read_to_string().map_err(transport)?;
+        Ok((status, text))
     }
 }
 
@@ -208,28 +236,20 @@ impl LlmProvider for OpenAiCompat {
     }
 
     fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        use std::sync::atomic::Ordering::Relaxed;
         let url = format!("{}/chat/completions", self.base_url);
-        let mut call = self
-            .agent
-            .post(&url)
-            .header("Content-Type", "application/json");
-        if let Some(ApiKey(key)) = &self.api_key {
-            call = call.header("Authorization", &format!("Bearer {key}"));
+        let legacy = self.object_schema.load(Relaxed);
+        let (mut status, mut text) = self.post(&url, &self.body(request, legacy))?;
+        let refused_schema = status != 200
+            && request.json_schema.is_some()
+            && !legacy
+            && text.contains("response_format");
+        if refused_schema {
+            (status, text) = self.post(&url, &self.body(request, true))?;
+            if status == 200 {
+                self.object_schema.store(true, Relaxed);
+            }
         }
-        let mut answer =
-            call.send(self.body(request).to_string())
-                .map_err(|e| LlmError::Transport {
-                    url: url.clone(),
-                    message: e.to_string(),
-                })?;
-        let status = answer.status().as_u16();
-        let text = answer
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| LlmError::Transport {
-                url: url.clone(),
-                message: e.to_string(),
-            })?;
         if status != 200 {
             return Err(LlmError::Status {
                 url,
@@ -292,7 +312,7 @@ pub fn chat_json<T: DeserializeOwned>(
     request: &ChatRequest,
 ) -> Result<(T, ChatRequest, ChatResponse), LlmError> {
     let answer = provider.chat(request)?;
-    let error = match serde_json::from_str::<T>(strip_fences(&answer.content)) {
+    let error = match serde_json::from_str::<T>(&lenient(&answer.content)) {
         Ok(value) => return Ok((value, request.clone(), answer)),
         Err(e) => e,
     };
@@ -305,13 +325,24 @@ pub fn chat_json<T: DeserializeOwned>(
         "That answer is not valid JSON of the required shape: {error}. Reply with the JSON object only."
     )));
     let second = provider.chat(&retry)?;
-    match serde_json::from_str::<T>(strip_fences(&second.content)) {
+    match serde_json::from_str::<T>(&lenient(&second.content)) {
         Ok(value) => Ok((value, retry, second)),
         Err(e) => Err(LlmError::Malformed(format!(
             "{e} in {}",
             snippet(&second.content)
         ))),
     }
+}
+
+/// What small models get wrong about JSON that changes no meaning: Markdown
+/// fences around it, and raw line breaks or tabs inside strings (JSON
+/// whitespace between tokens may be any of them, so replacing every control
+/// character by a space keeps the structure and only touches strings).
+fn lenient(text: &str) -> String {
+    strip_fences(text)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Small models wrap JSON in Markdown fences even when told not to.

@@ -110,6 +110,38 @@ fn a_good_answer_is_parsed_and_the_request_is_well_formed() {
 }
 
 #[test]
+fn a_server_without_json_schema_gets_the_json_object_form() {
+    // llama-cpp-python 0.3.36's server answers OpenAI's `json_schema` with
+    // this 500 (recorded from a real run); it takes `json_object` + `schema`.
+    let refusal = r#"{"error":{"message":"1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}","type":"internal_server_error"}}"#;
+    let (url, seen) = server(vec![
+        (500, refusal.to_string()),
+        (200, completion(r#"{"statement": "B0 raises Q"}"#)),
+        (200, completion(r#"{"statement": "again"}"#)),
+    ]);
+    let provider = client(&url);
+    let (idea, _, _): (Idea, _, _) = chat_json(&provider, &request()).unwrap();
+    assert_eq!(idea.statement, "B0 raises Q");
+    let (again, _, _): (Idea, _, _) = chat_json(&provider, &request()).unwrap();
+    assert_eq!(again.statement, "again");
+    let formats: Vec<serde_json::Value> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|sent| {
+            let body: serde_json::Value =
+                serde_json::from_str(sent.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+            body["response_format"].clone()
+        })
+        .collect();
+    assert_eq!(formats[0]["type"], "json_schema");
+    assert_eq!(formats[1]["type"], "json_object");
+    assert_eq!(formats[1]["schema"]["required"][0], "statement");
+    // Remembered: the next request goes straight to the form that works.
+    assert_eq!(formats[2]["type"], "json_object");
+}
+
+#[test]
 fn a_malformed_answer_is_retried_once_with_the_error() {
     let (url, seen) = server(vec![
         (200, completion("Sure! Here is the idea: B0")),
@@ -170,4 +202,20 @@ fn replay_answers_recorded_requests_only() {
         serde_json::json!({"required": ["statement"], "properties": {"statement": {"type": "string"}}, "type": "object"}),
     ));
     assert_eq!(reordered.hash(), request().hash());
+}
+
+#[test]
+fn line_breaks_inside_strings_and_fences_are_forgiven() {
+    // SmolLM2-135M under llama.cpp's grammar wrote a raw line break inside a
+    // string (recorded); JSON forbids it, but it changes no meaning.
+    let mut replay = Replay::default();
+    replay.record(
+        &request(),
+        ChatResponse {
+            model: "m".into(),
+            content: "```json\n{\"statement\": \"B0\n\traises Q\"}\n```".into(),
+        },
+    );
+    let (idea, _, _): (Idea, _, _) = chat_json(&replay, &request()).unwrap();
+    assert_eq!(idea.statement, "B0  raises Q");
 }
