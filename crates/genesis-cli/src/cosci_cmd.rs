@@ -9,8 +9,8 @@ use anyhow::{Result, anyhow};
 use genesis_core::TrialStatus;
 use genesis_cosci::generate::{Findings, GenerationSettings, generate_from};
 use genesis_cosci::hypothesis::{Hypothesis, Source, evaluate};
-use genesis_cosci::surrogate::{Dataset, Response, Surrogate};
-use genesis_cosci::tournament::{Match, START_RATING, StatisticalJudge, play};
+use genesis_cosci::surrogate::{Dataset, Refusal, Response, Surrogate};
+use genesis_cosci::tournament::{Judge, Match, START_RATING, StatisticalJudge, play};
 use genesis_engine::now_ms;
 use genesis_store::{CampaignRecord, HypothesisRecord, MatchRecord, NewTrial, Store};
 use serde_json::{Value, json};
@@ -166,6 +166,8 @@ fn resolve_finished(store: &mut Store, record: &CampaignRecord) -> Result<Vec<(S
 
 /// How many hypotheses a language model may add per call.
 const LLM_IDEAS: usize = 5;
+/// How many of the best-rated hypotheses the evolution agent builds on.
+const EVOLVE_PARENTS: usize = 3;
 
 /// `genesis hypotheses CAMPAIGN`: resolve, generate (with the model when
 /// one is given), rank, show.
@@ -252,26 +254,79 @@ pub fn update(
             ))
             .into());
         };
-        let h = genesis_cosci::agents::hypothesis_from_idea(surrogate, idea, &Source::Human)
-            .map_err(|why| crate::BadInput(format!("the hypothesis cannot be tested: {why}")))?;
+        let h = genesis_cosci::agents::hypothesis_from_idea(
+            surrogate,
+            idea,
+            &Source::Human,
+            Vec::new(),
+        )
+        .map_err(|why| crate::BadInput(format!("the hypothesis cannot be tested: {why}")))?;
         analysis.findings.hypotheses.insert(0, h);
     }
+    // The latest meta-review, fed into this round's prompts.
+    let critique = store
+        .latest_review(&record.id)?
+        .and_then(|b| b["meta_review"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let goal = record
+        .spec
+        .description
+        .clone()
+        .unwrap_or_else(|| record.name.clone());
     if let (Some(llm), Some(surrogate)) = (llm, &analysis.surrogate) {
-        let goal = record
-            .spec
-            .description
-            .clone()
-            .unwrap_or_else(|| record.name.clone());
+        let notes = if critique.is_empty() {
+            llm.notes.clone()
+        } else {
+            format!(
+                "{}\nCritique of the hypotheses so far: {critique}",
+                llm.notes
+            )
+        };
         let (more, refused) = genesis_cosci::agents::generate_with_llm(
             &llm.provider,
             surrogate,
             &goal,
             &analysis.findings,
-            &llm.notes,
+            &notes,
             LLM_IDEAS,
         )?;
         analysis.findings.hypotheses.extend(more);
         analysis.findings.refusals.extend(refused);
+        // Evolution: children of the best-rated hypotheses still standing
+        // (in a first round, of the ones just stated).
+        let mut parents: Vec<Hypothesis> = store
+            .hypotheses(&record.id)?
+            .iter()
+            .filter(|h| matches!(h.status.as_str(), "proposed" | "supported"))
+            .take(EVOLVE_PARENTS)
+            .map(typed)
+            .collect::<Result<_>>()?;
+        if parents.is_empty() {
+            parents = analysis
+                .findings
+                .hypotheses
+                .iter()
+                .take(EVOLVE_PARENTS)
+                .cloned()
+                .collect();
+        }
+        match genesis_cosci::agents::evolve(
+            &llm.provider,
+            surrogate,
+            &goal,
+            &parents,
+            &critique,
+            LLM_IDEAS,
+        ) {
+            Ok((children, refused)) => {
+                analysis.findings.hypotheses.extend(children);
+                analysis.findings.refusals.extend(refused);
+            }
+            Err(e) => analysis.findings.refusals.push(Refusal::NotResolved {
+                parameters: Vec::new(),
+                message: format!("no children this round: {e}"),
+            }),
+        }
     }
     // One open hypothesis per claim: a restatement of a claim still
     // proposed or under test (same kind, parameters and response, new
@@ -316,7 +371,45 @@ pub fn update(
     } else {
         0
     };
-    let ratings = play(&open, &StatisticalJudge, rounds, record.spec.seed, &mut log)?;
+    // Reflection and meta-review of what is open, in the light of what
+    // was tested; the critique goes to the judge and the next prompts.
+    let mut critique = critique;
+    if let Some(llm) = llm
+        && !open.is_empty()
+        && added > 0
+    {
+        let tested: Vec<(Hypothesis, String)> = stored
+            .iter()
+            .filter(|h| matches!(h.status.as_str(), "supported" | "refuted" | "inconclusive"))
+            .map(|h| typed(h).map(|t| (t, h.status.clone())))
+            .collect::<Result<_>>()?;
+        match genesis_cosci::agents::reflect(&llm.provider, &goal, &open, &tested) {
+            Ok(reviewed) => {
+                let body = json!({
+                    "reviews": reviewed.reflection.reviews,
+                    "meta_review": reviewed.reflection.meta_review,
+                    "source": reviewed.source,
+                });
+                store.record_review(
+                    &record.id,
+                    &genesis_cosci::llm::LlmProvider::id(&llm.provider),
+                    &body,
+                    now_ms(),
+                )?;
+                critique = reviewed.reflection.meta_review;
+            }
+            Err(e) => analysis.findings.refusals.push(Refusal::NotResolved {
+                parameters: Vec::new(),
+                message: format!("no reviews this round: {e}"),
+            }),
+        }
+    }
+    let llm_judge = llm.map(|l| genesis_cosci::agents::LlmJudge::new(&l.provider, &critique));
+    let judge: &dyn Judge = match &llm_judge {
+        Some(j) => j,
+        None => &StatisticalJudge,
+    };
+    let ratings = play(&open, judge, rounds, record.spec.seed, &mut log)?;
     let played: Vec<MatchRecord> = log[before..]
         .iter()
         .map(|m| MatchRecord {

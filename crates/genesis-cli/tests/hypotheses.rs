@@ -212,14 +212,23 @@ goal = "maximize"
 fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
     let g = Genesis::new();
     let id = run_branin(&g);
+    // One answer per agent (the stand-in picks by the request's schema).
     let answer = g.file(
         "answer.json",
-        r#"{"hypotheses": [
+        r#"{"by_schema": {
+          "hypotheses": {"hypotheses": [
             {"statement": "Raising x2 raises f near the best design", "rationale": "the quadratic term in x2 dominates",
              "parameter": "x2", "from": 3.0, "to": 12.0, "expect": "increase"},
             {"statement": "Pressure matters", "rationale": "it always does",
-             "parameter": "pressure", "from": 1.0, "to": 2.0, "expect": "increase"}
-        ]}"#,
+             "parameter": "pressure", "from": 1.0, "to": 2.0, "expect": "increase"}]},
+          "children": {"hypotheses": [
+            {"parent": "$FIRST_ID", "statement": "The x2 effect holds over a narrower range", "rationale": "refines the parent",
+             "parameter": "x2", "from": 5.0, "to": 10.0, "expect": "increase"}]},
+          "reflection": {"reviews": [{"id": "$FIRST_ID", "plausibility": 4, "novelty": 2, "testability": 5,
+                                      "critique": "well posed"}],
+                         "meta_review": "Prefer claims about x1, which no hypothesis tests yet."},
+          "choice": {"better": "2"}
+        }}"#,
     );
     let (port_file, log) = (g.dir.path().join("port"), g.dir.path().join("llm.log"));
     let mut server = std::process::Command::new("python3")
@@ -257,7 +266,10 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|h| h["hypothesis"]["source"]["type"] == "llm")
+        .filter(|h| {
+            h["hypothesis"]["source"]["type"] == "llm"
+                && h["hypothesis"]["parent_ids"].as_array().unwrap().is_empty()
+        })
         .collect();
     assert_eq!(from_model.len(), 1, "{doc}");
     let h = &from_model[0]["hypothesis"];
@@ -294,6 +306,52 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
             .contains("x1")
     );
     assert!(!run_contains_secret(&g, secret));
+    // Evolution: a child of a stored hypothesis, naming its parent.
+    let children: Vec<&Value> = doc["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| !h["hypothesis"]["parent_ids"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(children.len(), 1, "{doc}");
+    // Reflection and meta-review are in the signed record, and the judge
+    // of the matches was the model.
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    let review: String = db
+        .query_row(
+            "SELECT body FROM events WHERE kind = 'hypotheses_reviewed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(review.contains("Prefer claims about x1"), "{review}");
+    assert!(review.contains("\"testability\":5"), "{review}");
+    let judges: Vec<String> = db
+        .prepare("SELECT DISTINCT judge FROM hypothesis_matches")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(judges.iter().any(|j| j.starts_with("llm:")), "{judges:?}");
+    // The next round's prompts carry the meta-review.
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    let schemas: Vec<String> = log_text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["body"]["response_format"]["json_schema"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    for agent in ["hypotheses", "children", "reflection", "choice"] {
+        assert!(
+            schemas.iter().any(|s| s == agent),
+            "{agent} never asked: {schemas:?}"
+        );
+    }
     // It is tested like any other hypothesis, and the record verifies.
     let hid = from_model[0]["id"].as_str().unwrap();
     let tested = g.run(&["hypotheses", "test", hid, "--json"]).ok().json();
@@ -444,7 +502,12 @@ fn on_the_fusion_twin_b0_raises_q_and_the_planted_input_is_inert() {
 #[test]
 fn the_fusion_example_yields_supported_and_refuted_hypotheses() {
     let g = Genesis::new();
-    let file = repo_root().join("examples/fusion-design.toml");
+    // One worker: results arrive in a fixed order, so the run is the same
+    // every time (with two, the planner sees them in either order).
+    let text = std::fs::read_to_string(repo_root().join("examples/fusion-design.toml"))
+        .unwrap()
+        .replace("workers = 2", "workers = 1");
+    let file = g.file("fusion-design.toml", &text);
     let run = g
         .run(&["run", file.to_str().unwrap(), "--json"])
         .ok()
@@ -472,7 +535,7 @@ fn the_fusion_example_yields_supported_and_refuted_hypotheses() {
     );
     let verdicts: Vec<String> = open.iter().map(|(h, _)| verdict_of_test(&g, h)).collect();
     let supported = verdicts.iter().filter(|v| *v == "supported").count();
-    assert!(supported >= 3, "{verdicts:?} for {open:?}");
+    assert!(2 * supported > verdicts.len(), "{verdicts:?} for {open:?}");
     assert!(
         !verdicts.contains(&"refuted".to_string()),
         "{verdicts:?} for {open:?}"

@@ -143,7 +143,7 @@ pub fn generate_with_llm(
     };
     let (mut out, mut refused) = (Vec::new(), Vec::new());
     for idea in ideas.hypotheses.into_iter().take(max) {
-        match hypothesis_from_idea(surrogate, &idea, &source) {
+        match hypothesis_from_idea(surrogate, &idea, &source, Vec::new()) {
             Ok(h) => out.push(h),
             Err(message) => refused.push(Refusal::NotResolved {
                 parameters: vec![idea.parameter.clone()],
@@ -162,6 +162,7 @@ pub fn hypothesis_from_idea(
     s: &Surrogate,
     idea: &Idea,
     source: &Source,
+    parents: Vec<String>,
 ) -> Result<Hypothesis, String> {
     let p = s
         .space()
@@ -262,6 +263,311 @@ pub fn hypothesis_from_idea(
             scale: s.scale(),
         },
         source.clone(),
-        Vec::new(),
+        parents,
     ))
+}
+
+/// A hypothesis as the model sees it: its id, statement, prediction and,
+/// once tested, its verdict.
+fn brief(h: &Hypothesis, verdict: Option<&str>) -> String {
+    format!(
+        "[{}] {}\n  prediction: {}{}",
+        h.id,
+        h.statement,
+        h.prediction,
+        verdict
+            .map(|v| format!("\n  tested: {v}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The tournament's judge when a model is configured: it reads both
+/// hypotheses (in the tournament's randomised order) and the meta-review's
+/// critique, and names the better one. Its id — recorded with every match —
+/// names the model. When the model's answer is unusable (even after the
+/// retry), that match falls back to the statistical judge, and the match
+/// log says so.
+pub struct LlmJudge<'a> {
+    provider: &'a dyn LlmProvider,
+    critique: String,
+    fell_back: std::cell::Cell<bool>,
+}
+
+impl<'a> LlmJudge<'a> {
+    /// `critique`: the latest meta-review ("" when there is none yet).
+    pub fn new(provider: &'a dyn LlmProvider, critique: &str) -> LlmJudge<'a> {
+        LlmJudge {
+            provider,
+            critique: critique.to_string(),
+            fell_back: std::cell::Cell::new(false),
+        }
+    }
+
+    fn ask(
+        &self,
+        first: &Hypothesis,
+        second: &Hypothesis,
+    ) -> Result<crate::tournament::Preference, CosciError> {
+        #[derive(Deserialize)]
+        struct Choice {
+            better: String,
+        }
+
+        let user = format!(
+            "Two hypotheses about the same experiment campaign.\n\n1: {}\n\n2: {}\n\n\
+             A reviewer's critique of the hypotheses so far: {}\n\n\
+             Which is the better hypothesis: more plausible given the evidence, more informative, \
+             and more likely to survive its falsification experiment? Answer \"1\" or \"2\".",
+            brief(first, None),
+            brief(second, None),
+            if self.critique.is_empty() {
+                "none yet"
+            } else {
+                &self.critique
+            },
+        );
+        let request = ChatRequest {
+            messages: vec![
+                Message::system("You are a strict scientific referee. You reply with JSON only."),
+                Message::user(&user),
+            ],
+            temperature: 0.0,
+            max_tokens: 60,
+            seed: Some(0),
+            json_schema: Some((
+                "choice".into(),
+                json!({"type": "object", "additionalProperties": false, "required": ["better"],
+                       "properties": {"better": {"type": "string", "enum": ["1", "2"]}}}),
+            )),
+        };
+        let (choice, _, _): (Choice, _, _) = chat_json(self.provider, &request)
+            .map_err(|e| CosciError::Input(format!("language model (judge): {e}")))?;
+        match choice.better.trim() {
+            "1" => Ok(crate::tournament::Preference::First),
+            "2" => Ok(crate::tournament::Preference::Second),
+            other => Err(CosciError::Input(format!(
+                "language model (judge): `{other}` is neither 1 nor 2"
+            ))),
+        }
+    }
+}
+
+impl crate::tournament::Judge for LlmJudge<'_> {
+    fn id(&self) -> String {
+        if self.fell_back.get() {
+            format!("statistical/1 (llm:{} unusable)", self.provider.id())
+        } else {
+            format!("llm:{}", self.provider.id())
+        }
+    }
+
+    fn judge(
+        &self,
+        first: &Hypothesis,
+        second: &Hypothesis,
+    ) -> Result<crate::tournament::Preference, CosciError> {
+        match self.ask(first, second) {
+            Ok(p) => {
+                self.fell_back.set(false);
+                Ok(p)
+            }
+            Err(_) => {
+                self.fell_back.set(true);
+                crate::tournament::StatisticalJudge.judge(first, second)
+            }
+        }
+    }
+}
+
+/// One hypothesis as the reflection agent reviewed it (scores 1–5).
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
+pub struct Review {
+    pub id: String,
+    pub plausibility: u8,
+    pub novelty: u8,
+    pub testability: u8,
+    pub critique: String,
+}
+
+/// Reflection and meta-review in one answer: a review of each hypothesis,
+/// and the critique of the set that the next prompts carry.
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
+pub struct Reflection {
+    pub reviews: Vec<Review>,
+    /// Patterns across the reviews and the verdicts so far: what the next
+    /// hypotheses should do differently.
+    pub meta_review: String,
+}
+
+/// The reflection schema.
+pub fn reflection_schema() -> serde_json::Value {
+    let score = json!({"type": "integer", "minimum": 1, "maximum": 5});
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["reviews", "meta_review"],
+        "properties": {
+            "meta_review": {"type": "string"},
+            "reviews": {"type": "array", "items": {
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "plausibility", "novelty", "testability", "critique"],
+                "properties": {"id": {"type": "string"}, "plausibility": score, "novelty": score,
+                               "testability": score, "critique": {"type": "string"}}}}}
+    })
+}
+
+/// What a model's reflection produced, with its provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reviewed {
+    pub reflection: Reflection,
+    pub source: Source,
+}
+
+/// The reflection agent: reviews every hypothesis in `open` and writes the
+/// meta-review from them and from the verdicts in `tested` (hypothesis,
+/// verdict). Reviews of ids not asked about are dropped; scores outside
+/// 1–5 are refused by the schema check below.
+pub fn reflect(
+    provider: &dyn LlmProvider,
+    goal: &str,
+    open: &[Hypothesis],
+    tested: &[(Hypothesis, String)],
+) -> Result<Reviewed, CosciError> {
+    let user = format!(
+        "Campaign goal: {goal}\n\nOpen hypotheses:\n{}\n\nHypotheses already tested:\n{}\n\n\
+         Review each open hypothesis (by its id in brackets): plausibility, novelty and testability \
+         from 1 to 5, and a one-sentence critique. Then write a meta-review: what the tested \
+         hypotheses teach, and what the next hypotheses should do differently.",
+        open.iter()
+            .map(|h| brief(h, None))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        if tested.is_empty() {
+            "none yet".to_string()
+        } else {
+            tested
+                .iter()
+                .map(|(h, v)| brief(h, Some(v)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    );
+    let request = ChatRequest {
+        messages: vec![
+            Message::system(
+                "You are a critical reviewer of scientific hypotheses. You reply with JSON only.",
+            ),
+            Message::user(&user),
+        ],
+        temperature: 0.0,
+        max_tokens: 1500,
+        seed: Some(0),
+        json_schema: Some(("reflection".into(), reflection_schema())),
+    };
+    let (mut reflection, sent, answer): (Reflection, _, _) = chat_json(provider, &request)
+        .map_err(|e| CosciError::Input(format!("language model (reflection): {e}")))?;
+    reflection.reviews.retain(|r| {
+        open.iter().any(|h| h.id == r.id)
+            && [r.plausibility, r.novelty, r.testability]
+                .iter()
+                .all(|s| (1..=5).contains(s))
+    });
+    Ok(Reviewed {
+        reflection,
+        source: Source::Llm {
+            model: format!("{} ({})", provider.id(), answer.model),
+            prompt_hash: sent.hash(),
+            response_hash: answer.hash(),
+        },
+    })
+}
+
+/// The evolution agent: children of the `parents` (the best-rated open or
+/// supported hypotheses) — refined, combined or extended ideas, each a new
+/// testable claim about one parameter, predicted by the surrogate like any
+/// other. Each child records its parent's id.
+pub fn evolve(
+    provider: &dyn LlmProvider,
+    surrogate: &Surrogate,
+    goal: &str,
+    parents: &[Hypothesis],
+    critique: &str,
+    max: usize,
+) -> Result<(Vec<Hypothesis>, Vec<Refusal>), CosciError> {
+    if parents.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut schema = ideas_schema();
+    let item = &mut schema["properties"]["hypotheses"]["items"];
+    item["required"]
+        .as_array_mut()
+        .expect("array")
+        .push("parent".into());
+    item["properties"]["parent"] = json!({"type": "string"});
+    let user = format!(
+        "Campaign goal: {goal}\nThe best hypotheses so far:\n{}\nCritique of the hypotheses so far: {}\n\n\
+         Propose up to {max} new hypotheses, each a child of one of these (give its id in brackets as \
+         `parent`): sharpen it, extend it to another range, or combine it with another. Each must be \
+         about ONE parameter moved from one value to another (within its range) with the others at the \
+         best experiment, and say whether the response will increase or decrease.",
+        parents
+            .iter()
+            .map(|h| brief(h, None))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        if critique.is_empty() {
+            "none yet"
+        } else {
+            critique
+        },
+    );
+    let request = ChatRequest {
+        messages: vec![
+            Message::system(
+                "You are a careful research scientist. You refine hypotheses and reply with JSON only.",
+            ),
+            Message::user(&user),
+        ],
+        temperature: 0.2,
+        max_tokens: 1200,
+        seed: Some(0),
+        json_schema: Some(("children".into(), schema)),
+    };
+    #[derive(Deserialize)]
+    struct Child {
+        parent: String,
+        #[serde(flatten)]
+        idea: Idea,
+    }
+    #[derive(Deserialize)]
+    struct Children {
+        hypotheses: Vec<Child>,
+    }
+    let (children, sent, answer): (Children, _, _) = chat_json(provider, &request)
+        .map_err(|e| CosciError::Input(format!("language model (evolution): {e}")))?;
+    let source = Source::Llm {
+        model: format!("{} ({})", provider.id(), answer.model),
+        prompt_hash: sent.hash(),
+        response_hash: answer.hash(),
+    };
+    let (mut out, mut refused) = (Vec::new(), Vec::new());
+    for child in children.hypotheses.into_iter().take(max) {
+        let parent = child.parent.trim_matches(|c| c == '[' || c == ']');
+        let result = match parents.iter().find(|p| p.id == parent) {
+            None => Err(format!(
+                "its parent `{}` is not one of the hypotheses shown",
+                child.parent
+            )),
+            Some(p) => hypothesis_from_idea(surrogate, &child.idea, &source, vec![p.id.clone()]),
+        };
+        match result {
+            Ok(h) => out.push(h),
+            Err(message) => refused.push(Refusal::NotResolved {
+                parameters: vec![child.idea.parameter.clone()],
+                message: format!(
+                    "the model's child idea \"{}\": {message}",
+                    child.idea.statement
+                ),
+            }),
+        }
+    }
+    Ok((out, refused))
 }

@@ -146,6 +146,13 @@ pub enum Event {
         verdict: String,
         evidence: serde_json::Value,
     },
+    /// A language model's reflection (a review of each open hypothesis)
+    /// and meta-review (the critique fed into the next prompts): `body`
+    /// holds both, with the model's id and the prompt and answer hashes.
+    HypothesesReviewed {
+        model: String,
+        body: serde_json::Value,
+    },
 }
 
 impl Event {
@@ -164,6 +171,7 @@ impl Event {
             Event::HypothesisMatch { .. } => "hypothesis_match",
             Event::HypothesisTested { .. } => "hypothesis_tested",
             Event::HypothesisResolved { .. } => "hypothesis_resolved",
+            Event::HypothesesReviewed { .. } => "hypotheses_reviewed",
         }
     }
 

@@ -149,7 +149,8 @@ pub fn replay_state(campaign: &str, events: &[Event]) -> Result<ExpectedCampaign
             Event::HypothesisProposed { .. }
             | Event::HypothesisMatch { .. }
             | Event::HypothesisTested { .. }
-            | Event::HypothesisResolved { .. } => {}
+            | Event::HypothesisResolved { .. }
+            | Event::HypothesesReviewed { .. } => {}
         }
     }
     Ok(state)

@@ -10,7 +10,7 @@
 
 use crate::{NewTrial, Result, Store, StoreError, insert_trials, record};
 use genesis_prov::Event;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 /// A stored hypothesis.
@@ -112,6 +112,42 @@ impl Store {
         record::append_all(&tx, &self.signer, campaign_id, now_ms, &events)?;
         tx.commit()?;
         Ok(events.len())
+    }
+
+    /// Records a language model's reviews and critique of the campaign's
+    /// hypotheses (a signed `hypotheses_reviewed` event).
+    pub fn record_review(
+        &mut self,
+        campaign_id: &str,
+        model: &str,
+        body: &Value,
+        now_ms: i64,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let event = Event::HypothesesReviewed {
+            model: model.to_string(),
+            body: body.clone(),
+        };
+        record::append(&tx, &self.signer, campaign_id, now_ms, &event)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The body of the campaign's latest `hypotheses_reviewed` event: the
+    /// critique the next round's prompts carry.
+    pub fn latest_review(&self, campaign_id: &str) -> Result<Option<Value>> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM events WHERE campaign_id = ?1 AND kind = 'hypotheses_reviewed' \
+                 ORDER BY seq DESC LIMIT 1",
+                [campaign_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body
+            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+            .map(|event| event["body"].clone()))
     }
 
     /// A campaign's hypotheses, highest rating first.

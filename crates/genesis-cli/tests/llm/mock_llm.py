@@ -4,8 +4,14 @@
 JSON answer, and appends every request (headers and body) to a log file.
 
 Usage: mock_llm.py PORT_FILE LOG_FILE ANSWER_FILE
+
+When ANSWER_FILE holds {"by_schema": {NAME: ANSWER, ...}}, the answer is
+chosen by the request's JSON-schema name (one per agent: generation,
+evolution, reflection, judge), and "$FIRST_ID" in it becomes the first
+hypothesis id shown in brackets in the prompt.
 """
 import json
+import re
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -24,6 +30,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         with open(answer_file) as f:
             content = f.read()
+        try:
+            table = json.loads(content).get("by_schema")
+        except (ValueError, AttributeError):
+            table = None
+        if table is not None:
+            request = json.loads(body)
+            fmt = request.get("response_format", {})
+            name = fmt.get("json_schema", {}).get("name", "")
+            prompt = request["messages"][-1]["content"]
+            first = re.search(r"\[(H-[0-9a-f]+)\]", prompt)
+            content = json.dumps(table.get(name, {})).replace("$FIRST_ID", first.group(1) if first else "")
         out = json.dumps({"model": "mock-7b", "choices": [{"message": {"role": "assistant", "content": content}}]})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
