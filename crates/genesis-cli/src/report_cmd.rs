@@ -9,8 +9,9 @@ use crate::cosci_cmd::{self, Analysis};
 use anyhow::{Result, anyhow};
 use genesis_core::{Domain, Goal, Value, is_feasible, pareto_front};
 use genesis_cosci::dependence::{PartialDependence, Shape};
-use genesis_cosci::hypothesis::{Claim, Experiment, Hypothesis, fmt};
+use genesis_cosci::hypothesis::{Claim, Experiment, Hypothesis, Source, fmt};
 use genesis_cosci::sensitivity::{Estimate, PosteriorSensitivity};
+use genesis_cosci::surrogate::Scale;
 use genesis_store::{
     CampaignRecord, HypothesisRecord, Store, TrialCounts, TrialRecord, Verification,
 };
@@ -52,6 +53,8 @@ struct Page<'a> {
     /// The surrogate analysis, or why it could not be made.
     analysis: Result<Analysis, String>,
     hypotheses: Vec<(HypothesisRecord, Hypothesis)>,
+    /// The latest language-model meta-review, if a model was consulted.
+    meta_review: Option<serde_json::Value>,
     verification: Verification,
     key_fingerprint: String,
 }
@@ -89,9 +92,11 @@ impl<'a> Page<'a> {
                 Ok((h, typed))
             })
             .collect::<Result<_>>()?;
+        let meta_review = store.latest_review(&record.id)?;
         let key = store.public_key();
         let verification = store.verify(&record.id, &key)?;
         Ok(Page {
+            meta_review,
             record,
             trials,
             counts,
@@ -352,6 +357,10 @@ impl<'a> Page<'a> {
             return Ok(h);
         }
         let response = format!("{}{}", analysis.response, self.unit(&analysis.response));
+        let response = match analysis.surrogate.as_ref().map(|s| s.scale()) {
+            Some(Scale::Log) => format!("ln {response}"),
+            _ => response,
+        };
         let _ = writeln!(
             h,
             "<p>The posterior mean of <code>{}</code> as one parameter moves with the others averaged over the search space; the band holds 90% of the posterior's curves (5–95%). The shape is stated only when at least 90% of them have it.</p>\n{}\n<div class=\"grid\">",
@@ -474,13 +483,14 @@ impl<'a> Page<'a> {
             let _ = writeln!(
                 h,
                 "<tr><td class=\"num\">{}</td><td class=\"num\">{:.0}</td><td><span class=\"status {}\">{}</span></td>\
-                 <td>{}<div class=\"id\">{}</div></td><td class=\"num\">{} = {} ± {}<br>n = {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                 <td>{}<div class=\"id\">{} · {}</div></td><td class=\"num\">{} = {} ± {}<br>n = {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 rank + 1,
                 record.elo,
                 status_class(&record.status),
                 escape(&record.status),
                 rich(&hyp.statement),
                 escape(&record.id),
+                escape(&source_text(hyp)),
                 escape(&s.name),
                 escape(&fmt(s.value)),
                 escape(&fmt(s.sd)),
@@ -490,7 +500,22 @@ impl<'a> Page<'a> {
                 evidence_text(record)
             );
         }
-        h.push_str("</table>\n</section>\n");
+        h.push_str("</table>\n");
+        if let Some(review) = &self.meta_review
+            && let Some(text) = review["meta_review"].as_str()
+        {
+            let _ = writeln!(
+                h,
+                "<p><strong>Latest meta-review</strong> ({}): {}</p>",
+                escape(
+                    review["source"]["model"]
+                        .as_str()
+                        .unwrap_or("language model")
+                ),
+                escape(text)
+            );
+        }
+        h.push_str("</section>\n");
         h
     }
 
@@ -1070,6 +1095,16 @@ fn importance_plot(s: &PosteriorSensitivity) -> Plot {
 }
 
 /// One partial-dependence curve with its band; categories as points with bars.
+/// Who proposed a hypothesis, for the table.
+fn source_text(h: &Hypothesis) -> String {
+    match &h.source {
+        Source::Surrogate => "surrogate".into(),
+        Source::Human => "scientist".into(),
+        Source::Llm { model, .. } if h.parent_ids.is_empty() => format!("model {model}"),
+        Source::Llm { model, .. } => format!("model {model}, child of {}", h.parent_ids.join(", ")),
+    }
+}
+
 fn dependence_plot(pd: &PartialDependence, response: &str, log_x: bool) -> Plot {
     let low = pd
         .lower

@@ -169,14 +169,19 @@ impl Generator<'_> {
         })
     }
 
+    /// Records a refusal once (an interaction is reached from both of its
+    /// inputs and from the top pair).
     fn not_resolved(&mut self, params: &[usize], message: String) {
-        self.refusals.push(Refusal::NotResolved {
+        let refusal = Refusal::NotResolved {
             parameters: params
                 .iter()
                 .map(|&i| self.sens.parameters[i].clone())
                 .collect(),
             message,
-        });
+        };
+        if !self.refusals.contains(&refusal) {
+            self.refusals.push(refusal);
+        }
     }
 
     /// The incumbent with some parameters set to unit-cube positions,
@@ -358,15 +363,22 @@ impl Generator<'_> {
             }
         }
         let (na, nb) = (&self.sens.parameters[a], &self.sens.parameters[b]);
+        // Refusals name the pair in parameter order, so that the pair
+        // reached from either input is refused once.
+        let pair = [a.min(b), a.max(b)];
+        let (first, second) = (
+            &self.sens.parameters[pair[0]],
+            &self.sens.parameters[pair[1]],
+        );
         let Some((z, points, mean, sd)) = best else {
-            self.not_resolved(&[a, b], format!(
-                "every 2×2 design in `{na}` and `{nb}` at the incumbent has a point where the twin is predicted to fail"
+            self.not_resolved(&pair, format!(
+                "every 2×2 design in `{first}` and `{second}` at the incumbent has a point where the twin is predicted to fail"
             ));
             return Ok(());
         };
         if z <= 2.0 {
-            self.not_resolved(&[a, b], format!(
-                "no 2×2 design at the incumbent resolves the `{na}`×`{nb}` interaction (best |Δ|/sd = {})", fmt(z)
+            self.not_resolved(&pair, format!(
+                "no 2×2 design at the incumbent resolves the `{first}`×`{second}` interaction (best |Δ|/sd = {})", fmt(z)
             ));
             return Ok(());
         }
