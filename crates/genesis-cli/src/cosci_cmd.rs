@@ -376,7 +376,6 @@ pub fn update(
     let mut critique = critique;
     if let Some(llm) = llm
         && !open.is_empty()
-        && added > 0
     {
         let tested: Vec<(Hypothesis, String)> = stored
             .iter()
