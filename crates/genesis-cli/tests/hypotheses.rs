@@ -438,7 +438,7 @@ fn open_about(doc: &Value, kind: &str, params: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn on_the_fusion_twin_b0_raises_q_and_the_planted_input_is_inert() {
+fn on_the_fusion_twin_b0_raises_q_at_fixed_q95_and_the_planted_input_is_inert() {
     let g = Genesis::new();
     let file = repo_root().join("crates/genesis-cli/tests/data/q-vs-b0.toml");
     let run = g

@@ -16,6 +16,13 @@ type InputRow = (
     fn(&mut Tokamak) -> &mut f64,
 );
 
+/// Range of the plasma current input [MA].
+const IP_RANGE: (f64, f64) = (0.5, 30.0);
+
+/// The input that fixes q95 instead of the current: scans "at fixed q95"
+/// (the usual way to compare fields) set it and leave `Ip` out.
+const Q95_TARGET: &str = "q95_target";
+
 const INPUTS: &[InputRow] = &[
     ("R", "m", 1.0, 12.0, "major radius", |t| &mut t.R),
     ("a", "m", 0.2, 4.0, "minor radius", |t| &mut t.a),
@@ -46,7 +53,9 @@ const INPUTS: &[InputRow] = &[
     ("B0", "T", 1.0, 25.0, "toroidal field on axis", |t| {
         &mut t.B0
     }),
-    ("Ip", "MA", 0.5, 30.0, "plasma current", |t| &mut t.Ip),
+    ("Ip", "MA", IP_RANGE.0, IP_RANGE.1, "plasma current", |t| {
+        &mut t.Ip
+    }),
     (
         "nbar20",
         "1e20 m^-3",
@@ -281,6 +290,12 @@ impl TokamakTwin {
                     ..IoSpec::new(name, unit, Some(*lo), Some(*hi)).describe(what)
                 }
             })
+            .chain(std::iter::once(IoSpec {
+                default: Some(0.0),
+                ..IoSpec::new(Q95_TARGET, "1", Some(0.0), Some(20.0)).describe(
+                    "0: off; above 0: Ip is set so that q95 equals it (then Ip must not be given)",
+                )
+            }))
             .collect();
         let outputs = OUTPUTS
             .iter()
@@ -303,13 +318,37 @@ impl TokamakTwin {
 
     /// The design described by `inputs`, missing ones at their defaults.
     pub fn tokamak(inputs: &Inputs) -> Result<Tokamak, TwinError> {
+        let number = |name: &str, v: &genesis_core::Value| {
+            v.as_f64().ok_or_else(|| TwinError::InvalidInput {
+                name: name.to_string(),
+                reason: format!("expected a number, got {v}"),
+            })
+        };
         let mut t = Tokamak::default();
         for (name, _, _, _, _, field) in INPUTS {
             if let Some(v) = inputs.get(*name) {
-                *field(&mut t) = v.as_f64().ok_or_else(|| TwinError::InvalidInput {
-                    name: name.to_string(),
-                    reason: format!("expected a number, got {v}"),
-                })?;
+                *field(&mut t) = number(name, v)?;
+            }
+        }
+        let target = match inputs.get(Q95_TARGET) {
+            Some(v) => number(Q95_TARGET, v)?,
+            None => 0.0,
+        };
+        if target > 0.0 {
+            if inputs.contains_key("Ip") {
+                return Err(TwinError::InvalidInput {
+                    name: Q95_TARGET.into(),
+                    reason: "sets the plasma current, so `Ip` cannot be given as well".into(),
+                });
+            }
+            // q95 ∝ 1/Ip (ITER Physics Basis eq. A-11): the current that gives the target.
+            t.Ip = crate::physics::q95(t.R, t.a, t.B0, 1.0, t.kappa95, t.delta95) / target;
+            let (lo, hi) = IP_RANGE;
+            if !(lo..=hi).contains(&t.Ip) {
+                return Err(TwinError::InvalidInput {
+                    name: Q95_TARGET.into(),
+                    reason: format!("{target} needs Ip = {:.2} MA, outside {lo}-{hi} MA", t.Ip),
+                });
             }
         }
         Ok(t)

@@ -336,3 +336,32 @@ fn no_steady_state_is_a_clear_error() {
     .unwrap_err();
     assert!(e.to_string().contains("no fuel"), "{e}");
 }
+
+#[test]
+fn q95_target_sets_the_current() {
+    use genesis_core::{Inputs, Twin, Value};
+    use genesis_fusion::TokamakTwin;
+    let twin = TokamakTwin::new();
+    let inputs = |pairs: &[(&str, f64)]| -> Inputs {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::Float(*v)))
+            .collect()
+    };
+    // ITER: q95 = 2.996 at 15 MA (spec 4.5); asking for q95 = 2.996 gives 15 MA back.
+    let t = TokamakTwin::tokamak(&inputs(&[("q95_target", 2.996)])).unwrap();
+    check("Ip for ITER's q95", t.Ip, 15.0, 2e-4);
+    // At fixed q95 the current scales with the field.
+    let out = twin
+        .evaluate(&inputs(&[("q95_target", 3.0), ("B0", 6.0)]))
+        .unwrap();
+    check("q95 at the target", out["q95"], 3.0, 1e-12);
+    let both = TokamakTwin::tokamak(&inputs(&[("q95_target", 3.0), ("Ip", 15.0)]));
+    assert!(
+        both.unwrap_err()
+            .to_string()
+            .contains("cannot be given as well")
+    );
+    let far = TokamakTwin::tokamak(&inputs(&[("q95_target", 0.05)]));
+    assert!(far.unwrap_err().to_string().contains("outside 0.5-30 MA"));
+}
