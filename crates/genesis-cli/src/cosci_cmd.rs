@@ -38,6 +38,44 @@ pub struct LlmSettings {
     pub notes: String,
 }
 
+/// The language model to consult: the command line's (`--llm-url`,
+/// `--llm-model`, `--notes`) when given, else the campaign file's `[llm]`,
+/// else none. The key is read from the named environment variable and
+/// never stored or printed.
+pub fn llm_settings(
+    record: &CampaignRecord,
+    flags: Option<genesis_core::LlmConfig>,
+    notes_flag: Option<std::path::PathBuf>,
+) -> Result<Option<LlmSettings>> {
+    let from_flags = flags.is_some();
+    let Some(config) = flags.or_else(|| record.spec.llm.clone()) else {
+        return Ok(None);
+    };
+    let notes_path = match (from_flags, notes_flag, &config.notes) {
+        (true, Some(path), _) => Some(path),
+        (false, _, Some(rel)) => Some(std::path::Path::new(&record.base_dir).join(rel)),
+        _ => None,
+    };
+    let notes = match notes_path {
+        Some(path) => std::fs::read_to_string(&path)
+            .map_err(|e| crate::BadInput(format!("cannot read notes {}: {e}", path.display())))?,
+        None => String::new(),
+    };
+    let key = std::env::var(&config.api_key_env)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(genesis_cosci::llm::ApiKey::new);
+    Ok(Some(LlmSettings {
+        provider: genesis_cosci::llm::OpenAiCompat::new(
+            &config.url,
+            &config.model,
+            key,
+            std::time::Duration::from_secs(120),
+        ),
+        notes,
+    }))
+}
+
 /// Analyses the campaign's completed trials for its first objective.
 pub fn analysis(store: &Store, record: &CampaignRecord) -> Result<Analysis> {
     let objective = record

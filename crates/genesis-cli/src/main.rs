@@ -605,30 +605,16 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
                 (None, Some(id)) => {
                     let record = find(&store, &id)?;
-                    let llm = match (llm_url, llm_model) {
-                        (Some(url), Some(model)) => {
-                            let notes = match notes {
-                                Some(path) => std::fs::read_to_string(&path).map_err(|e| {
-                                    BadInput(format!("cannot read notes {}: {e}", path.display()))
-                                })?,
-                                None => String::new(),
-                            };
-                            let key = std::env::var("GENESIS_LLM_API_KEY")
-                                .ok()
-                                .filter(|k| !k.is_empty())
-                                .map(genesis_cosci::llm::ApiKey::new);
-                            Some(cosci_cmd::LlmSettings {
-                                provider: genesis_cosci::llm::OpenAiCompat::new(
-                                    &url,
-                                    &model,
-                                    key,
-                                    std::time::Duration::from_secs(120),
-                                ),
-                                notes,
-                            })
-                        }
+                    let flags = match (llm_url, llm_model) {
+                        (Some(url), Some(model)) => Some(genesis_core::LlmConfig {
+                            url,
+                            model,
+                            api_key_env: genesis_core::DEFAULT_LLM_KEY_ENV.into(),
+                            notes: None,
+                        }),
                         _ => None,
                     };
+                    let llm = cosci_cmd::llm_settings(&record, flags, notes)?;
                     cosci_cmd::hypotheses(&mut store, &record, llm.as_ref(), json)
                 }
                 (None, None) => Err(BadInput(
@@ -1237,7 +1223,9 @@ impl Observer for Progress {
         if counts.finished() == 0 || !counts.finished().is_multiple_of(every) {
             return;
         }
-        let line = match cosci_cmd::update(store, campaign, None, None) {
+        let round = cosci_cmd::llm_settings(campaign, None, None)
+            .and_then(|llm| cosci_cmd::update(store, campaign, llm.as_ref(), None));
+        let line = match round {
             Ok(u) => {
                 let top = u
                     .ranked

@@ -230,20 +230,7 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
           "choice": {"better": "2"}
         }}"#,
     );
-    let (port_file, log) = (g.dir.path().join("port"), g.dir.path().join("llm.log"));
-    let mut server = std::process::Command::new("python3")
-        .arg(repo_root().join("crates/genesis-cli/tests/llm/mock_llm.py"))
-        .args([&port_file, &log, &answer])
-        .spawn()
-        .unwrap();
-    let port = (0..100)
-        .find_map(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            std::fs::read_to_string(&port_file)
-                .ok()
-                .filter(|p| !p.is_empty())
-        })
-        .expect("the stand-in server starts");
+    let (port, log, mut server) = stand_in_llm(&g, &answer);
     let secret = "sk-test-0123456789abcdef";
     let run: common::Run = g
         .command(&[
@@ -357,6 +344,81 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
     let tested = g.run(&["hypotheses", "test", hid, "--json"]).ok().json();
     assert!(tested["evidence"]["reason"].is_string(), "{tested}");
     g.run(&["verify", &id]).ok();
+}
+
+/// Starts the stand-in OpenAI-compatible server answering from `answer`;
+/// returns its port, its request log and the process.
+fn stand_in_llm(
+    g: &Genesis,
+    answer: &std::path::Path,
+) -> (String, std::path::PathBuf, std::process::Child) {
+    let (port_file, log) = (g.dir.path().join("port"), g.dir.path().join("llm.log"));
+    let server = std::process::Command::new("python3")
+        .arg(repo_root().join("crates/genesis-cli/tests/llm/mock_llm.py"))
+        .args([&port_file, &log])
+        .arg(answer)
+        .spawn()
+        .unwrap();
+    let port = (0..100)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::fs::read_to_string(&port_file)
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .expect("the stand-in server starts");
+    (port, log, server)
+}
+
+#[test]
+fn a_campaign_file_names_its_model_and_the_variable_holding_the_key() {
+    let g = Genesis::new();
+    let answer = g.file(
+        "answer.json",
+        r#"{"hypotheses": [{"statement": "Raising x2 raises f", "rationale": "x2 is squared",
+             "parameter": "x2", "from": 3.0, "to": 12.0, "expect": "increase"}]}"#,
+    );
+    let (port, log, mut server) = stand_in_llm(&g, &answer);
+    let text = std::fs::read_to_string(repo_root().join("examples/branin.toml"))
+        .unwrap()
+        .replace("budget = 30", "budget = 30\nhypotheses_every = 30")
+        + &format!(
+            "\n[llm]\nurl = \"http://127.0.0.1:{port}/v1\"\nmodel = \"mock-7b\"\napi_key_env = \"LAB_LLM_KEY\"\n"
+        );
+    let file = g.file("with-llm.toml", &text);
+    let secret = "sk-lab-9876543210fedcba";
+    let run: common::Run = g
+        .command(&["run", file.to_str().unwrap(), "--json"])
+        .env("LAB_LLM_KEY", secret)
+        .output()
+        .unwrap()
+        .into();
+    let _ = server.kill();
+    let _ = server.wait();
+    let id = run.ok().json()["campaign"].as_str().unwrap().to_string();
+    // The round after 30 trials asked the campaign's model, with the key
+    // from the variable the file names.
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .next()
+            .expect("the model was asked"),
+    )
+    .unwrap();
+    assert_eq!(first["authorization"], format!("Bearer {secret}"));
+    assert_eq!(first["body"]["model"], "mock-7b");
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    let from_model: i64 = db
+        .query_row(
+            "SELECT count(*) FROM hypotheses WHERE campaign_id = ?1 \
+             AND json_extract(body, '$.source.type') = 'llm'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(from_model, 1);
+    assert!(!run_contains_secret(&g, secret));
 }
 
 /// Whether `secret` is anywhere in the workspace's files.

@@ -142,7 +142,28 @@ pub struct CampaignSpec {
     /// finished trials while `genesis run` runs the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hypotheses_every: Option<u64>,
+    /// A language model the co-scientist consults (`[llm]`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmConfig>,
 }
+
+/// Where the co-scientist's language model is (`[llm]` in a campaign file).
+/// The key is never here: the file is stored with the campaign, so it names
+/// the environment variable that holds the key instead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LlmConfig {
+    /// Base of an OpenAI-compatible API, e.g. `http://127.0.0.1:8080/v1`.
+    pub url: String,
+    pub model: String,
+    /// The environment variable holding the key (default `GENESIS_LLM_API_KEY`).
+    pub api_key_env: String,
+    /// A file of notes or abstracts for the model, relative to the campaign file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The variable an `[llm]` key is read from unless `api_key_env` says otherwise.
+pub const DEFAULT_LLM_KEY_ENV: &str = "GENESIS_LLM_API_KEY";
 
 impl CampaignSpec {
     /// Every input of one trial: the planner's choice followed by the fixed inputs.
@@ -273,6 +294,18 @@ struct RawCampaign {
     #[serde(default)]
     constraints: IndexMap<String, Spanned<RawConstraint>>,
     hypotheses_every: Option<Spanned<i64>>,
+    llm: Option<Spanned<RawLlm>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLlm {
+    url: Spanned<String>,
+    model: Spanned<String>,
+    api_key_env: Option<Spanned<String>>,
+    notes: Option<String>,
+    /// Refused with a reason (a key does not belong in a stored file).
+    api_key: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -317,6 +350,58 @@ struct RawTwinTable {
 }
 
 /// Collects spans and builds diagnostics while validating one file.
+fn parse_llm(ck: &Checker<'_>, raw: &RawLlm) -> Result<LlmConfig, CampaignError> {
+    if let Some(key) = &raw.api_key {
+        // Quote the line, not the secret.
+        let span = key.span();
+        let mut masked = ck.source.to_string();
+        masked.replace_range(span.clone(), &"*".repeat(span.len()));
+        return Err(Diagnostic::at(
+            &masked,
+            ck.origin,
+            span,
+            Some("llm.api_key"),
+            "a key must not be written in the campaign file (the file is stored with the campaign); \
+             put it in an environment variable and name that with `api_key_env`",
+        ));
+    }
+    let url = raw.url.get_ref().trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ck.err(
+            raw.url.span(),
+            "llm.url",
+            format!("`{url}` is not an http:// or https:// address"),
+        ));
+    }
+    let model = raw.model.get_ref().trim();
+    if model.is_empty() {
+        return Err(ck.err(raw.model.span(), "llm.model", "must not be empty"));
+    }
+    let api_key_env = match &raw.api_key_env {
+        None => DEFAULT_LLM_KEY_ENV.to_string(),
+        Some(v) => {
+            let name = v.get_ref().trim();
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                return Err(ck.err(
+                    v.span(),
+                    "llm.api_key_env",
+                    format!("`{name}` is not an environment variable name"),
+                ));
+            }
+            name.to_string()
+        }
+    };
+    Ok(LlmConfig {
+        url: url.to_string(),
+        model: model.to_string(),
+        api_key_env,
+        notes: raw.notes.clone(),
+    })
+}
+
 struct Checker<'a> {
     source: &'a str,
     origin: &'a str,
@@ -379,6 +464,11 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         .hypotheses_every
         .as_ref()
         .map(|v| ck.count(Some(v), "hypotheses_every", 1))
+        .transpose()?;
+    let llm = raw
+        .llm
+        .as_ref()
+        .map(|l| parse_llm(&ck, l.get_ref()))
         .transpose()?;
     let batch = ck.count(raw.batch.as_ref(), "batch", workers)?;
     let seed = match &raw.seed {
@@ -503,6 +593,7 @@ pub fn parse(source: &str, origin: &str) -> Result<ParsedCampaign, CampaignError
         objectives,
         constraints,
         hypotheses_every,
+        llm,
     };
     Ok(ParsedCampaign {
         spec,

@@ -17,7 +17,8 @@ pub mod twin;
 pub mod value;
 
 pub use campaign::{
-    CampaignError, CampaignSpec, Constraint, Goal, Objective, ParsedCampaign, TwinRef,
+    CampaignError, CampaignSpec, Constraint, DEFAULT_LLM_KEY_ENV, Goal, LlmConfig, Objective,
+    ParsedCampaign, TwinRef,
 };
 pub use space::{Domain, Parameter, SearchSpace};
 pub use trial::{CampaignStatus, ParetoFront, TrialStatus, best_index, is_feasible, pareto_front};
