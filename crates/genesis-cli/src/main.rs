@@ -549,7 +549,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut store = open_existing(&ws)?;
             match (command, campaign) {
                 (Some(HypothesesCommand::Test { hypothesis, json }), _) => {
-                    let (h, queued) = cosci_cmd::test(&ws, &mut store, &hypothesis, |store, record, ids| {
+                    let (h, queued) = cosci_cmd::test(&mut store, &hypothesis, |store, record, ids| {
                         let prepared = prepare_stored(record)?;
                         let genesis = std::env::current_exe().context("cannot find the genesis binary")?;
                         let workspace = std::fs::canonicalize(&ws).unwrap_or_else(|_| ws.clone());
@@ -1217,14 +1217,11 @@ impl Observer for Progress {
 
     /// `hypotheses_every = N`: the co-scientist after every N finished trials.
     fn checkpoint(&mut self, store: &mut Store, campaign: &CampaignRecord, counts: TrialCounts) {
-        let Some(every) = campaign.spec.hypotheses_every else {
+        let Some(round) =
+            genesis_engine::cosci::scheduled_round(store, campaign, counts.finished())
+        else {
             return;
         };
-        if counts.finished() == 0 || !counts.finished().is_multiple_of(every) {
-            return;
-        }
-        let round = cosci_cmd::llm_settings(campaign, None, None)
-            .and_then(|llm| cosci_cmd::update(store, campaign, llm.as_ref(), None));
         let line = match round {
             Ok(u) => {
                 let top = u

@@ -1106,3 +1106,49 @@ print("ok")
     let r = py(&["-c", check], &env);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn server_campaigns_state_hypotheses_every_n_trials() {
+    let g = Genesis::new();
+    let pw = add_user(&g, "dora", false);
+    g.run(&["project", "grant", "default", "dora", "editor"])
+        .ok();
+    let s = start(&g);
+    let dora = login(&s, "dora", &pw);
+    let campaign = std::fs::read_to_string(common::repo_root().join("examples/branin.toml"))
+        .unwrap()
+        .replace("budget = 30", "budget = 30\nhypotheses_every = 30")
+        .replace("workers = 2", "workers = 1")
+        .replace("seed = 7", "seed = 1");
+    let (status, created) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/default/campaigns",
+        Some(&dora),
+        Some(json!({ "toml": campaign })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let seen = events_until(&s, &format!("/api/v1/campaigns/{id}/events"), &dora, |_| {
+        false
+    });
+    assert_eq!(seen.last().unwrap().1["status"], "completed");
+    // The round after trial 30 ran in the server, in the signed record.
+    let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
+    let stated: i64 = db
+        .query_row(
+            "SELECT count(*) FROM events WHERE campaign_id = ?1 AND kind = 'hypothesis_proposed'",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(stated >= 2, "{stated} hypotheses stated");
+    let (_, v) = call(
+        &s,
+        "GET",
+        &format!("/api/v1/campaigns/{id}/verify"),
+        Some(&dora),
+        None,
+    );
+    assert_eq!(v["ok"], true, "{v}");
+}

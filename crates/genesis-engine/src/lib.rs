@@ -11,6 +11,7 @@
 // per bad input file, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cosci;
 pub mod export;
 
 use genesis_core::campaign::{self, ParsedCampaign};

@@ -88,7 +88,36 @@ fn run(config: &ServerConfig, id: &str) -> Result<genesis_engine::RunReport, Str
         &record,
         &prepared,
         executor.as_mut(),
-        &mut genesis_engine::Silent,
+        &mut Hypotheses,
     )
     .map_err(|e| e.to_string())
+}
+
+/// Runs the co-scientist every `hypotheses_every` trials, as `genesis run`
+/// does, and logs the outcome.
+struct Hypotheses;
+
+impl genesis_engine::Observer for Hypotheses {
+    fn checkpoint(
+        &mut self,
+        store: &mut Store,
+        campaign: &genesis_store::CampaignRecord,
+        counts: genesis_store::TrialCounts,
+    ) {
+        match genesis_engine::cosci::scheduled_round(store, campaign, counts.finished()) {
+            None => {}
+            Some(Ok(u)) => tracing::info!(
+                campaign = %campaign.id,
+                finished = counts.finished(),
+                new = u.added,
+                stated = u.ranked.len(),
+                "hypotheses stated and ranked"
+            ),
+            Some(Err(e)) => tracing::warn!(
+                campaign = %campaign.id,
+                finished = counts.finished(),
+                "hypotheses round failed: {e}"
+            ),
+        }
+    }
 }
