@@ -6,6 +6,16 @@ mod common;
 use common::{Genesis, repo_root};
 use serde_json::Value;
 
+/// The first column of every row of `sql`.
+fn strings(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Runs examples/branin.toml with one worker: results reach the planner
 /// in a fixed order, so the 30 trials are the same every time (with two,
 /// whichever finishes first is seen first). Seed 1: its 30 results support
@@ -91,13 +101,10 @@ fn hypotheses_are_stated_ranked_tested_and_judged() {
     let v = g.run(&["verify", &id, "--json"]).ok().json();
     assert_eq!(v["ok"], true, "{v}");
     let db = rusqlite::Connection::open(g.workspace().join("genesis.db")).unwrap();
-    let kinds: Vec<String> = db
-        .prepare("SELECT DISTINCT kind FROM events WHERE kind LIKE 'hypothesis%' ORDER BY kind")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let kinds = strings(
+        &db,
+        "SELECT DISTINCT kind FROM events WHERE kind LIKE 'hypothesis%' ORDER BY kind",
+    );
     assert_eq!(
         kinds,
         [
@@ -321,13 +328,7 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
         .unwrap();
     assert!(review.contains("Prefer claims about x1"), "{review}");
     assert!(review.contains("\"testability\":5"), "{review}");
-    let judges: Vec<String> = db
-        .prepare("SELECT DISTINCT judge FROM hypothesis_matches")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let judges = strings(&db, "SELECT DISTINCT judge FROM hypothesis_matches");
     assert!(judges.iter().any(|j| j.starts_with("llm:")), "{judges:?}");
     // The next round's prompts carry the meta-review.
     let log_text = std::fs::read_to_string(&log).unwrap();
@@ -341,6 +342,11 @@ fn a_language_model_adds_hypotheses_that_are_tested_like_the_others() {
                 .to_string()
         })
         .collect();
+    // The judge reads the reflection's scores of the hypotheses it compares.
+    assert!(
+        log_text.contains("reviewer: plausibility 4/5, novelty 2/5, testability 5/5"),
+        "the judge never saw a review"
+    );
     for agent in ["hypotheses", "children", "reflection", "choice"] {
         assert!(
             schemas.iter().any(|s| s == agent),

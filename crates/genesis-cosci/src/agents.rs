@@ -282,24 +282,47 @@ fn brief(h: &Hypothesis, verdict: Option<&str>) -> String {
 }
 
 /// The tournament's judge when a model is configured: it reads both
-/// hypotheses (in the tournament's randomised order) and the meta-review's
-/// critique, and names the better one. Its id — recorded with every match —
+/// hypotheses (in the tournament's randomised order) with the reflection's
+/// scores and critique of each, and the meta-review, and names the better
+/// one. Its id — recorded with every match —
 /// names the model. When the model's answer is unusable (even after the
 /// retry), that match falls back to the statistical judge, and the match
 /// log says so.
 pub struct LlmJudge<'a> {
     provider: &'a dyn LlmProvider,
     critique: String,
+    reviews: Vec<Review>,
     fell_back: std::cell::Cell<bool>,
 }
 
 impl<'a> LlmJudge<'a> {
-    /// `critique`: the latest meta-review ("" when there is none yet).
-    pub fn new(provider: &'a dyn LlmProvider, critique: &str) -> LlmJudge<'a> {
+    /// `critique`: the latest meta-review ("" when there is none yet);
+    /// `reviews`: the reflection's reviews of the hypotheses it will meet.
+    pub fn new(
+        provider: &'a dyn LlmProvider,
+        critique: &str,
+        reviews: Vec<Review>,
+    ) -> LlmJudge<'a> {
         LlmJudge {
             provider,
             critique: critique.to_string(),
+            reviews,
             fell_back: std::cell::Cell::new(false),
+        }
+    }
+
+    /// A hypothesis with its review, if it has one.
+    fn shown(&self, h: &Hypothesis) -> String {
+        match self.reviews.iter().find(|r| r.id == h.id) {
+            Some(r) => format!(
+                "{}\n  reviewer: plausibility {}/5, novelty {}/5, testability {}/5; {}",
+                brief(h, None),
+                r.plausibility,
+                r.novelty,
+                r.testability,
+                r.critique
+            ),
+            None => brief(h, None),
         }
     }
 
@@ -318,8 +341,8 @@ impl<'a> LlmJudge<'a> {
              A reviewer's critique of the hypotheses so far: {}\n\n\
              Which is the better hypothesis: more plausible given the evidence, more informative, \
              and more likely to survive its falsification experiment? Answer \"1\" or \"2\".",
-            brief(first, None),
-            brief(second, None),
+            self.shown(first),
+            self.shown(second),
             if self.critique.is_empty() {
                 "none yet"
             } else {

@@ -394,6 +394,7 @@ pub fn update(
     // Reflection and meta-review of what is open, in the light of what
     // was tested; the critique goes to the judge and the next prompts.
     let mut critique = critique;
+    let mut reviews = Vec::new();
     if let Some(llm) = llm
         && !open.is_empty()
     {
@@ -416,6 +417,7 @@ pub fn update(
                     now_ms(),
                 )?;
                 critique = reviewed.reflection.meta_review;
+                reviews = reviewed.reflection.reviews;
             }
             Err(e) => analysis.findings.refusals.push(Refusal::NotResolved {
                 parameters: Vec::new(),
@@ -423,7 +425,8 @@ pub fn update(
             }),
         }
     }
-    let llm_judge = llm.map(|l| genesis_cosci::agents::LlmJudge::new(&l.provider, &critique));
+    let llm_judge =
+        llm.map(|l| genesis_cosci::agents::LlmJudge::new(&l.provider, &critique, reviews.clone()));
     let judge: &dyn Judge = match &llm_judge {
         Some(j) => j,
         None => &StatisticalJudge,
