@@ -50,16 +50,8 @@ pub fn hypotheses(
     llm: Option<&LlmSettings>,
     json_out: bool,
 ) -> Result<()> {
-    let Update {
-        resolved,
-        analysis,
-        added,
-        played,
-        ranked,
-    } = update(store, record, llm, None)?;
-    print_update(
-        record, &resolved, &analysis, added, played, &ranked, json_out,
-    )
+    let round = update(store, record, llm, None)?;
+    print_update(record, &round, json_out)
 }
 
 /// `genesis hypotheses propose`: a scientist's own directional claim,
@@ -70,33 +62,24 @@ pub fn propose(
     idea: genesis_cosci::agents::Idea,
     json_out: bool,
 ) -> Result<()> {
+    let round = update(store, record, None, Some(&idea))?;
+    if !json_out && let Some(h) = round.analysis.findings.hypotheses.first() {
+        println!(
+            "proposed {}: {}\n  prediction: {}",
+            h.id, h.statement, h.prediction
+        );
+    }
+    print_update(record, &round, json_out)
+}
+
+fn print_update(record: &CampaignRecord, round: &Update, json_out: bool) -> Result<()> {
     let Update {
         resolved,
         analysis,
         added,
         played,
         ranked,
-    } = update(store, record, None, Some(&idea))?;
-    if !json_out && let Some(h) = analysis.findings.hypotheses.first() {
-        println!(
-            "proposed {}: {}\n  prediction: {}",
-            h.id, h.statement, h.prediction
-        );
-    }
-    print_update(
-        record, &resolved, &analysis, added, played, &ranked, json_out,
-    )
-}
-
-fn print_update(
-    record: &CampaignRecord,
-    resolved: &[(String, String)],
-    analysis: &Analysis,
-    added: usize,
-    played: usize,
-    ranked: &[HypothesisRecord],
-    json_out: bool,
-) -> Result<()> {
+    } = round;
     if json_out {
         let list: Vec<Value> = ranked.iter().map(record_json).collect();
         let doc = json!({

@@ -166,16 +166,20 @@ goal = "maximize"
         .unwrap()
         .to_string();
     let truth = |t: f64, u: f64| 3.0 * t + 0.1 * u;
+    // Tells the true result of every trial listed.
+    let tell_all = |trials: &[Value]| {
+        for trial in trials {
+            let (t, u) = (
+                trial["params"]["t"].as_f64().unwrap(),
+                trial["params"]["u"].as_f64().unwrap(),
+            );
+            let index = trial["index"].as_u64().unwrap().to_string();
+            g.run(&["tell", &id, &index, &format!("y={}", truth(t, u))])
+                .ok();
+        }
+    };
     let asked = g.run(&["ask", &id, "-n", "30", "--json"]).ok().json();
-    for trial in asked["trials"].as_array().unwrap() {
-        let (t, u) = (
-            trial["params"]["t"].as_f64().unwrap(),
-            trial["params"]["u"].as_f64().unwrap(),
-        );
-        let index = trial["index"].as_u64().unwrap().to_string();
-        g.run(&["tell", &id, &index, &format!("y={}", truth(t, u))])
-            .ok();
-    }
+    tell_all(asked["trials"].as_array().unwrap());
     let doc = g.run(&["hypotheses", &id, "--json"]).ok().json();
     let rises = doc["hypotheses"]
         .as_array()
@@ -204,15 +208,7 @@ goal = "maximize"
         .cloned()
         .collect();
     assert!(!pending.is_empty(), "{h}");
-    for trial in &pending {
-        let (t, u) = (
-            trial["params"]["t"].as_f64().unwrap(),
-            trial["params"]["u"].as_f64().unwrap(),
-        );
-        let index = trial["index"].as_u64().unwrap().to_string();
-        g.run(&["tell", &id, &index, &format!("y={}", truth(t, u))])
-            .ok();
-    }
+    tell_all(&pending);
     let after = g.run(&["hypotheses", &id, "--json"]).ok().json();
     assert_eq!(after["resolved_now"][0]["id"], hid, "{after}");
     assert_eq!(after["resolved_now"][0]["verdict"], "supported", "{after}");

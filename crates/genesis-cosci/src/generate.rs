@@ -242,6 +242,26 @@ impl Generator<'_> {
         }
     }
 
+    /// A contrast experiment with the surrogate's prediction (mean, sd),
+    /// noise and scale.
+    fn contrast(
+        &self,
+        points: Vec<Inputs>,
+        weights: Vec<f64>,
+        (mean, sd): (f64, f64),
+        claim: Claim,
+    ) -> Experiment {
+        Experiment::Contrast {
+            points,
+            weights,
+            predicted_mean: mean,
+            predicted_sd: sd,
+            claim,
+            noise_sd: self.s.noise_sd(),
+            scale: self.s.scale(),
+        }
+    }
+
     /// Posterior mean and sd of Σ w_k f(points_k).
     fn contrast_of(&self, points: &[Inputs], weights: &[f64]) -> Result<(f64, f64), CosciError> {
         self.s.contrast(points, weights)
@@ -305,19 +325,12 @@ impl Generator<'_> {
             fmt(2.0 * sd),
             self.unit_suffix()
         );
-        let experiment = Experiment::Contrast {
-            points,
-            weights: vec![-1.0, 1.0],
-            predicted_mean: mean,
-            predicted_sd: sd,
-            claim: if mean > 0.0 {
-                Claim::Positive
-            } else {
-                Claim::Negative
-            },
-            noise_sd: self.s.noise_sd(),
-            scale: self.s.scale(),
+        let claim = if mean > 0.0 {
+            Claim::Positive
+        } else {
+            Claim::Negative
         };
+        let experiment = self.contrast(points, vec![-1.0, 1.0], (mean, sd), claim);
         self.push(kind, &[i], statement, statistic, prediction, experiment);
         Ok(())
     }
@@ -393,19 +406,12 @@ impl Generator<'_> {
             fmt(2.0 * sd),
             self.unit_suffix()
         );
-        let experiment = Experiment::Contrast {
-            points,
-            weights: weights.to_vec(),
-            predicted_mean: mean,
-            predicted_sd: sd,
-            claim: if mean > 0.0 {
-                Claim::Positive
-            } else {
-                Claim::Negative
-            },
-            noise_sd: self.s.noise_sd(),
-            scale: self.s.scale(),
+        let claim = if mean > 0.0 {
+            Claim::Positive
+        } else {
+            Claim::Negative
         };
+        let experiment = self.contrast(points, weights.to_vec(), (mean, sd), claim);
         self.push(kind, &[a, b], statement, statistic, prediction, experiment);
         Ok(())
     }
@@ -548,15 +554,12 @@ impl Generator<'_> {
             fmt(mean),
             fmt(2.0 * sd)
         );
-        let experiment = Experiment::Contrast {
+        let experiment = self.contrast(
             points,
-            weights: vec![-1.0, 1.0],
-            predicted_mean: mean,
-            predicted_sd: sd,
-            claim: Claim::Negligible { bound },
-            noise_sd: self.s.noise_sd(),
-            scale: self.s.scale(),
-        };
+            vec![-1.0, 1.0],
+            (mean, sd),
+            Claim::Negligible { bound },
+        );
         self.push(Kind::Inert, &[i], statement, st, prediction, experiment);
         Ok(())
     }

@@ -259,6 +259,8 @@ pub fn update(
     proposal: Option<&genesis_cosci::agents::Idea>,
 ) -> Result<Update> {
     let resolved = resolve_finished(store, record)?;
+    // The hypotheses stored before this round (with today's verdicts).
+    let earlier = store.hypotheses(&record.id)?;
     let mut analysis = analysis(store, record)?;
     if let Some(idea) = proposal {
         let Some(surrogate) = &analysis.surrogate else {
@@ -314,8 +316,7 @@ pub fn update(
         analysis.findings.refusals.extend(refused);
         // Evolution: children of the best-rated hypotheses still standing
         // (in a first round, of the ones just stated).
-        let mut parents: Vec<Hypothesis> = store
-            .hypotheses(&record.id)?
+        let mut parents: Vec<Hypothesis> = earlier
             .iter()
             .filter(|h| matches!(h.status.as_str(), "proposed" | "supported"))
             .take(EVOLVE_PARENTS)
@@ -351,8 +352,7 @@ pub fn update(
     // One open hypothesis per claim: a restatement of a claim still
     // proposed or under test (same kind, parameters and response, new
     // numbers) is not added again; once resolved, it may be.
-    let open_claims: Vec<Value> = store
-        .hypotheses(&record.id)?
+    let open_claims: Vec<Value> = earlier
         .iter()
         .filter(|h| matches!(h.status.as_str(), "proposed" | "testing"))
         .map(|h| claim(&h.body))
@@ -426,7 +426,7 @@ pub fn update(
         }
     }
     let llm_judge =
-        llm.map(|l| genesis_cosci::agents::LlmJudge::new(&l.provider, &critique, reviews.clone()));
+        llm.map(|l| genesis_cosci::agents::LlmJudge::new(&l.provider, &critique, reviews));
     let judge: &dyn Judge = match &llm_judge {
         Some(j) => j,
         None => &StatisticalJudge,
